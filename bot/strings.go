@@ -1,0 +1,5 @@
+package bot
+
+import "strings"
+
+func trimSpace(s string) string { return strings.TrimSpace(s) }
