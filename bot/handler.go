@@ -16,7 +16,13 @@ type Request struct {
 	Log      *slog.Logger
 	// Deps gives handlers the shared services (notify other users, blobs, FAQ lookup).
 	Deps *Deps
+
+	args   string // text after the command word
+	failed bool   // set when the handler panicked: the session is not saved
 }
+
+// Args is the text after the command word ("受理 BX-1" → "BX-1").
+func (r *Request) Args() string { return r.args }
 
 // Text is the trimmed message text.
 func (r *Request) Text() string { return trimSpace(r.Msg.Text) }

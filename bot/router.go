@@ -1,0 +1,341 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrNotHandled lets a handler decline a request so the router tries the next stage.
+var ErrNotHandled = errors.New("bot: not handled")
+
+// SorryText is what a user sees when something broke on our side.
+const SorryText = "抱歉，系统出了点问题，请稍后再试"
+
+// DefaultFormTTL is how long an idle form stays open.
+const DefaultFormTTL = 30 * time.Minute
+
+// RouterOptions configures a Router.
+type RouterOptions struct {
+	Sessions SessionStore // required
+	Deps     *Deps
+	Logger   *slog.Logger
+	Clock    Clock
+	// FormTTL is how long an idle form lives (default 30 min).
+	FormTTL time.Duration
+	// NewID makes request IDs (default: random hex).
+	NewID func() string
+}
+
+type command struct {
+	names []string
+	help  string
+	h     Handler
+}
+
+type intent struct {
+	name     string
+	patterns []*regexp.Regexp
+	h        Handler
+}
+
+// Router resolves each message, in order: the user's active dialog, explicit
+// commands, intent rules, the FAQ, the LLM fallback, and finally the help menu.
+type Router struct {
+	opts     RouterOptions
+	commands []command
+	intents  []intent
+	forms    map[string]*Form
+	faq      Handler
+	llm      Handler
+	media    Handler
+	mws      []Middleware
+	chain    Handler
+}
+
+// NewRouter builds a router; register handlers before the first Handle call.
+func NewRouter(opts RouterOptions) *Router {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Clock == nil {
+		opts.Clock = SystemClock{}
+	}
+	if opts.FormTTL == 0 {
+		opts.FormTTL = DefaultFormTTL
+	}
+	if opts.NewID == nil {
+		opts.NewID = randomID
+	}
+	if opts.Deps == nil {
+		opts.Deps = &Deps{}
+	}
+	if opts.Deps.Clock == nil {
+		opts.Deps.Clock = opts.Clock
+	}
+	r := &Router{opts: opts, forms: map[string]*Form{}}
+	r.Command([]string{"帮助", "help", "菜单", "?", "？"}, "看看我能做什么", HandlerFunc(r.helpMenu))
+	r.Command([]string{"取消", "算了"}, "", HandlerFunc(cancelNothing))
+	return r
+}
+
+// Deps returns the shared services handed to handlers.
+func (r *Router) Deps() *Deps { return r.opts.Deps }
+
+// Command registers an explicit command: the text equals one of names, or starts
+// with one followed by a space or colon (the rest is Request.Args). An empty help
+// keeps it out of the help menu.
+func (r *Router) Command(names []string, help string, h Handler) {
+	r.commands = append(r.commands, command{names: names, help: help, h: h})
+	// Longest names first so "我的工单" wins over a shorter prefix.
+	sort.SliceStable(r.commands, func(i, j int) bool {
+		return longest(r.commands[i].names) > longest(r.commands[j].names)
+	})
+}
+
+// Intent registers patterns (regular expressions) that route free text to h.
+func (r *Router) Intent(name string, h Handler, patterns ...string) error {
+	in := intent{name: name, h: h}
+	for _, p := range patterns {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return fmt.Errorf("intent %s: pattern %q: %w", name, p, err)
+		}
+		in.patterns = append(in.patterns, re)
+	}
+	r.intents = append(r.intents, in)
+	return nil
+}
+
+// Rule routes free text matching patterns to a registered command (from config).
+func (r *Router) Rule(commandName string, patterns ...string) error {
+	for _, c := range r.commands {
+		for _, n := range c.names {
+			if n == commandName {
+				return r.Intent("rule:"+commandName, c.h, patterns...)
+			}
+		}
+	}
+	return fmt.Errorf("intent rule: no command named %q", commandName)
+}
+
+// Form registers a form so sessions with it active continue there.
+func (r *Router) Form(f *Form) { r.forms[f.Name] = f }
+
+// FAQ sets the knowledge-base stage; it returns ErrNotHandled when it has no answer.
+func (r *Router) FAQ(h Handler) { r.faq = h }
+
+// LLM sets the optional language-model fallback.
+func (r *Router) LLM(h Handler) { r.llm = h }
+
+// Media sets the handler for photos/files sent outside a dialog.
+func (r *Router) Media(h Handler) { r.media = h }
+
+// Use adds middleware; the first added runs outermost.
+func (r *Router) Use(mw ...Middleware) { r.mws = append(r.mws, mw...) }
+
+func (r *Router) build() Handler {
+	var h Handler = HandlerFunc(r.dispatch)
+	for i := len(r.mws) - 1; i >= 0; i-- {
+		h = r.mws[i](h)
+	}
+	return h
+}
+
+// maxSaveAttempts bounds retries when another replica changed the session meanwhile.
+const maxSaveAttempts = 3
+
+// Handle processes one message and returns the replies to send.
+func (r *Router) Handle(ctx context.Context, msg Message) ([]Reply, error) {
+	if r.chain == nil {
+		r.chain = r.build()
+	}
+	now := r.opts.Clock.Now()
+	id := r.opts.NewID()
+	log := r.opts.Logger.With("req", id, "user", msg.UserID, "channel", string(msg.Channel))
+	for attempt := 1; ; attempt++ {
+		sess, err := r.opts.Sessions.Load(ctx, msg.UserID)
+		if err != nil {
+			return nil, fmt.Errorf("load session: %w", err)
+		}
+		req := &Request{Msg: msg, ID: id, Session: sess, Now: now, Log: log, Deps: r.opts.Deps}
+		replies, err := r.chain.Handle(ctx, req)
+		if err != nil {
+			log.Error("handler failed", "err", err)
+			return []Reply{Text(SorryText)}, nil
+		}
+		if req.failed {
+			return replies, nil // state may be half-changed: keep the stored one
+		}
+		sess.Choices = choicesOf(replies)
+		sess.UpdatedAt = now
+		err = r.opts.Sessions.Save(ctx, sess)
+		if errors.Is(err, ErrConflict) && attempt < maxSaveAttempts {
+			log.Warn("session changed concurrently; reprocessing", "attempt", attempt)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("save session: %w", err)
+		}
+		return replies, nil
+	}
+}
+
+// choicesOf keeps the buttons of the last card so "1", "2"… can answer it.
+func choicesOf(replies []Reply) []string {
+	for i := len(replies) - 1; i >= 0; i-- {
+		if c := replies[i].Choices(); len(c) > 0 && replies[i].To == "" {
+			return c
+		}
+	}
+	return nil
+}
+
+func (r *Router) dispatch(ctx context.Context, req *Request) ([]Reply, error) {
+	sess := req.Session
+	if v, ok := numberedChoice(req.Text(), sess.Choices); ok {
+		req.Msg.Text = v
+	}
+	var lead []Reply
+	if sess.Notice != "" {
+		lead = append(lead, Reply{Text: sess.Notice})
+		sess.Notice = ""
+	}
+	if st := sess.Form; st != nil {
+		f, known := r.forms[st.Form]
+		switch {
+		case !known:
+			sess.Form = nil
+		case st.Expired(req.Now, r.opts.FormTTL):
+			sess.Form = nil
+			lead = append(lead, Text("您之前填写的「%s」已超过 %s 没有操作，已自动取消。如需继续，请重新开始。",
+				f.Title, humanDuration(r.opts.FormTTL)))
+		default:
+			out, err := r.runForm(ctx, req, f)
+			return append(lead, out...), err
+		}
+	}
+	out, err := r.route(ctx, req)
+	return append(lead, out...), err
+}
+
+func (r *Router) route(ctx context.Context, req *Request) ([]Reply, error) {
+	text := req.Text()
+	if c, args, ok := r.matchCommand(text); ok {
+		req.args = args
+		return c.h.Handle(ctx, req)
+	}
+	if text == "" && len(req.Msg.Media) > 0 && r.media != nil {
+		return r.media.Handle(ctx, req)
+	}
+	if req.Msg.Event != nil && req.Msg.Event.Kind == EventEnterApp {
+		return r.helpMenu(ctx, req)
+	}
+	for _, in := range r.intents {
+		for _, re := range in.patterns {
+			if re.MatchString(text) {
+				req.args = text
+				return in.h.Handle(ctx, req)
+			}
+		}
+	}
+	for _, h := range []Handler{r.faq, r.llm} {
+		if h == nil || text == "" {
+			continue
+		}
+		out, err := h.Handle(ctx, req)
+		if !errors.Is(err, ErrNotHandled) {
+			return out, err
+		}
+	}
+	return r.fallbackMenu(ctx, req)
+}
+
+func (r *Router) matchCommand(text string) (command, string, bool) {
+	t := strings.TrimPrefix(text, "/")
+	lower := strings.ToLower(t)
+	for _, c := range r.commands {
+		for _, n := range c.names {
+			ln := strings.ToLower(n)
+			if lower == ln {
+				return c, "", true
+			}
+			if strings.HasPrefix(lower, ln) {
+				rest := t[len(n):]
+				if trimmed := strings.TrimLeft(rest, " 　:："); len(trimmed) < len(rest) {
+					return c, strings.TrimSpace(trimmed), true
+				}
+			}
+		}
+	}
+	return command{}, "", false
+}
+
+func numberedChoice(text string, choices []string) (string, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(toHalfWidthDigits(text)))
+	if err != nil || n < 1 || n > len(choices) {
+		return "", false
+	}
+	return choices[n-1], true
+}
+
+func (r *Router) helpMenu(_ context.Context, _ *Request) ([]Reply, error) {
+	return []Reply{r.menu("我能帮您做这些：")}, nil
+}
+
+func (r *Router) fallbackMenu(_ context.Context, _ *Request) ([]Reply, error) {
+	return []Reply{r.menu("抱歉，我没太明白您的意思。我能帮您做这些：")}, nil
+}
+
+func (r *Router) menu(title string) Reply {
+	var lines []string
+	var buttons []Button
+	for i := len(r.commands) - 1; i >= 0; i-- { // registration order reads better
+		c := r.commands[i]
+		if c.help == "" {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("· %s —— %s", c.names[0], c.help))
+		if len(buttons) < 6 && c.names[0] != "帮助" {
+			buttons = append(buttons, Button{Label: c.names[0], Value: c.names[0]})
+		}
+	}
+	lines = append(lines, "也可以直接问我使用问题，比如「vpn登不上怎么办」「腾讯会议怎么共享屏幕」。")
+	return CardReply(Card{Title: title, Description: strings.Join(lines, "\n"), Buttons: buttons})
+}
+
+func cancelNothing(_ context.Context, _ *Request) ([]Reply, error) {
+	return []Reply{Text("当前没有进行中的操作，不需要取消。需要帮助请回复「帮助」。")}, nil
+}
+
+func longest(names []string) int {
+	m := 0
+	for _, n := range names {
+		m = max(m, len(n))
+	}
+	return m
+}
+
+func humanDuration(d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		return fmt.Sprintf("%d 小时", int(d.Hours()))
+	}
+	if d >= time.Minute {
+		return fmt.Sprintf("%d 分钟", int(d.Minutes()))
+	}
+	return d.String()
+}
+
+func randomID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
