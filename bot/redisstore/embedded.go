@@ -1,0 +1,140 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// SnapshotFile is the embedded store's snapshot inside the data dir.
+const SnapshotFile = "redis-snapshot.json"
+
+// snapshotEvery is how soon after a change the snapshot is written.
+const snapshotEvery = time.Second
+
+// Embedded is an in-process miniredis whose contents survive restarts through a
+// JSON snapshot in the data dir, written shortly after changes and on Close.
+type Embedded struct {
+	Mini   *miniredis.Miniredis
+	Client *redis.Client
+	path   string
+	log    *slog.Logger
+
+	mu        sync.Mutex // serialises snapshots
+	lastCount int
+	stop      chan struct{}
+	done      chan struct{}
+}
+
+// StartEmbedded starts miniredis, restores the snapshot in dataDir if there is one,
+// and begins snapshotting.
+func StartEmbedded(dataDir string, log *slog.Logger) (*Embedded, error) {
+	if dataDir == "" {
+		return nil, errors.New("embedded store needs a data dir (--data-dir / DELIVERYBOT_DATA_DIR)")
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", dataDir, err)
+	}
+	m := miniredis.NewMiniRedis()
+	if err := m.StartAddr("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("start embedded redis: %w", err)
+	}
+	e := &Embedded{Mini: m, Client: redis.NewClient(&redis.Options{Addr: m.Addr()}),
+		path: filepath.Join(dataDir, SnapshotFile), log: log,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	if err := e.restore(); err != nil {
+		e.Client.Close()
+		m.Close()
+		return nil, err
+	}
+	e.lastCount = m.CommandCount()
+	go e.loop()
+	return e, nil
+}
+
+func (e *Embedded) loop() {
+	defer close(e.done)
+	t := time.NewTicker(snapshotEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+			if err := e.snapshotIfChanged(); err != nil {
+				e.log.Error("embedded redis snapshot failed", "err", err)
+			}
+		}
+	}
+}
+
+func (e *Embedded) snapshotIfChanged() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := e.Mini.CommandCount()
+	if n == e.lastCount {
+		return nil
+	}
+	if err := e.writeSnapshot(); err != nil {
+		return err
+	}
+	e.lastCount = e.Mini.CommandCount()
+	return nil
+}
+
+// Snapshot writes the snapshot now.
+func (e *Embedded) Snapshot() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.writeSnapshot()
+}
+
+// Close stops the snapshot loop, writes a final snapshot and stops the server.
+func (e *Embedded) Close() error {
+	close(e.stop)
+	<-e.done
+	err := e.Snapshot()
+	e.Client.Close()
+	e.Mini.Close()
+	return err
+}
+
+func (e *Embedded) writeSnapshot() error {
+	snap, err := dumpAll(context.Background(), e.Mini, e.Client)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(snap)
+	if err != nil {
+		return err
+	}
+	tmp := e.path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	return os.Rename(tmp, e.path) // atomic: a crash leaves the old or the new snapshot
+}
+
+func (e *Embedded) restore() error {
+	data, err := os.ReadFile(e.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read snapshot: %w", err)
+	}
+	var snap snapshot
+	if err := json.Unmarshal(data, &snap); err != nil {
+		return fmt.Errorf("snapshot %s is corrupt (move it away to start empty): %w", e.path, err)
+	}
+	return loadAll(context.Background(), e.Mini, e.Client, &snap)
+}
