@@ -88,7 +88,8 @@ func ParseCallback(plain []byte) (*Callback, error) {
 	return &cb, nil
 }
 
-// decodeXML decodes exactly one <xml> document; trailing non-space content is an error.
+// decodeXML decodes the first element, which must be <xml>; the strict decoder
+// rejects malformed markup and only predefined entities exist, so no expansion attacks.
 func decodeXML(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return errors.New("empty body")
