@@ -216,7 +216,7 @@ func (r *Router) dispatch(ctx context.Context, req *Request) ([]Reply, error) {
 			sess.Form = nil
 		case st.Expired(req.Now, r.opts.FormTTL):
 			sess.Form = nil
-			lead = append(lead, Text("您之前填写的「%s」已超过 %s 没有操作，已自动取消。如需继续，请重新开始。",
+			lead = append(lead, Text("您之前填写的「%s」已超过 %s没有操作，已自动取消。如需继续，请重新开始。",
 				f.Title, humanDuration(r.opts.FormTTL)))
 		default:
 			out, err := r.runForm(ctx, req, f)

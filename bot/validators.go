@@ -9,7 +9,7 @@ import (
 
 var (
 	mobileRe   = regexp.MustCompile(`^(?:\+?86)?(1[3-9]\d{9})$`)
-	landlineRe = regexp.MustCompile(`^(0\d{2,3})(\d{7,8})(?:(?:转|ext|#)(\d{1,6}))?$`)
+	landlineRe = regexp.MustCompile(`^(0(?:[12]\d|[3-9]\d{2}))(\d{7,8})(?:(?:转|ext|#)(\d{1,6}))?$`)
 	phoneStrip = strings.NewReplacer(" ", "", "-", "", "－", "", "—", "", "(", "", ")", "", "（", "", "）", "")
 )
 

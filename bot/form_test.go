@@ -1,0 +1,216 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"deliverybot/bot"
+)
+
+var t0 = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+
+func repairForm() *bot.Form {
+	return &bot.Form{Name: "repair", Title: "报修", Slots: []bot.Slot{
+		{Name: "product", Label: "系统", Prompt: "哪个系统出了问题？", Help: "用于分派给负责该系统的工程师。",
+			Choices: []bot.Choice{{Value: "企业微信", Aliases: []string{"企微"}}, {Value: "腾讯会议"}}},
+		{Name: "desc", Label: "问题描述", Prompt: "请描述问题", Validate: bot.MinRunes(4, "问题描述")},
+		{Name: "place", Label: "地点", Aliases: []string{"位置"}, Prompt: "在哪里？", Optional: true},
+		{Name: "phone", Label: "联系电话", Aliases: []string{"电话"}, Prompt: "联系电话？", Optional: true, Validate: bot.ValidatePhone},
+		{Name: "photos", Label: "照片", Prompt: "请发送照片", Optional: true, Images: true},
+	}}
+}
+
+type turn struct {
+	text   string
+	images []string
+}
+
+// play runs the inputs through StepForm, as the router would, and returns the last step.
+func play(f *bot.Form, turns ...turn) bot.FormStep {
+	st := bot.NewFormState(f, nil, t0)
+	var step bot.FormStep
+	for i, in := range turns {
+		step = bot.StepForm(f, st, bot.FormInput{Text: in.text, Images: in.images}, t0.Add(time.Duration(i+1)*time.Minute))
+		if step.Outcome == bot.FormDigress {
+			step = *step.Fallback // no FAQ in these tests: the question counts as an invalid answer
+		}
+		st = step.State
+	}
+	return step
+}
+
+func says(texts ...string) []turn {
+	out := make([]turn, len(texts))
+	for i, t := range texts {
+		out[i] = turn{text: t}
+	}
+	return out
+}
+
+func replyText(step bot.FormStep) string {
+	var parts []string
+	for _, r := range step.Replies {
+		parts = append(parts, r.PlainText())
+	}
+	return strings.Join(parts, "\n")
+}
+
+func TestFormTransitions(t *testing.T) {
+	cases := []struct {
+		name     string
+		turns    []turn
+		outcome  bot.FormOutcome
+		stage    bot.FormStage
+		slot     string
+		values   map[string]string
+		replyHas []string
+		replyNot []string
+	}{
+		{name: "happy path reaches summary",
+			turns: says("企业微信", "打印机连不上网络", "3楼", "138 0013 8000", "跳过"), stage: bot.StageConfirm,
+			values:   map[string]string{"product": "企业微信", "desc": "打印机连不上网络", "place": "3楼", "phone": "13800138000"},
+			replyHas: []string{"请确认", "系统：企业微信", "联系电话：13800138000", "1. 确认", "2. 修改", "3. 取消"}},
+		{name: "confirm completes",
+			turns: says("企业微信", "打印机连不上网络", "跳过", "跳过", "跳过", "确认"), outcome: bot.FormDone},
+		{name: "choice by number and alias",
+			turns: says("2"), slot: "desc", values: map[string]string{"product": "腾讯会议"}},
+		{name: "choice by alias", turns: says("企微"), slot: "desc", values: map[string]string{"product": "企业微信"}},
+		{name: "cancel asks for confirmation",
+			turns: says("企业微信", "算了"), stage: bot.StageConfirmCancel, replyHas: []string{"确定要取消「报修」吗"}},
+		{name: "cancel confirmed",
+			turns: says("企业微信", "取消", "确定取消"), outcome: bot.FormCancelled, replyHas: []string{"已取消「报修」"}},
+		{name: "cancel declined resumes the same question",
+			turns: says("企业微信", "取消", "继续填写"), stage: bot.StageFilling, slot: "desc",
+			replyHas: []string{"我们继续", "请描述问题"}},
+		{name: "correction by sentence keeps the pending question",
+			turns: says("企业微信", "打印机连不上网络", "3楼", "地点改成5楼"), slot: "phone",
+			values: map[string]string{"place": "5楼"}, replyHas: []string{"已将「地点」改为「5楼」", "联系电话？"}},
+		{name: "correction by alias",
+			turns: says("企业微信", "打印机连不上网络", "3楼", "把位置改为 6楼"), slot: "phone", values: map[string]string{"place": "6楼"}},
+		{name: "correction with invalid value is refused",
+			turns: says("企业微信", "打印机连不上网络", "3楼", "13800138000", "电话改成123"), slot: "photos",
+			values: map[string]string{"phone": "13800138000"}, replyHas: []string{"没有修改", "电话号码格式不对"}},
+		{name: "改一下 re-asks the field then resumes",
+			turns: says("企业微信", "打印机连不上网络", "3楼", "改一下 地点", "6楼"), slot: "phone",
+			values: map[string]string{"place": "6楼"}},
+		{name: "back returns to the previous question",
+			turns: says("企业微信", "上一步"), slot: "product", replyHas: []string{"哪个系统出了问题"}},
+		{name: "back at the first question",
+			turns: says("上一步"), slot: "product", replyHas: []string{"已经是第一项了"}},
+		{name: "skip optional",
+			turns: says("企业微信", "打印机连不上网络", "跳过"), slot: "phone", values: map[string]string{"place": ""}},
+		{name: "skip required refused",
+			turns: says("企业微信", "跳过"), slot: "desc", replyHas: []string{"必填项"}},
+		{name: "why shows slot help",
+			turns: says("为什么要填这个"), slot: "product", replyHas: []string{"分派给负责该系统的工程师", "哪个系统出了问题"}},
+		{name: "invalid answer explained and re-asked",
+			turns: says("企业微信", "打印机连不上网络", "3楼", "abc"), slot: "phone", replyHas: []string{"电话号码格式不对", "联系电话？"}},
+		{name: "three invalid answers offer to cancel",
+			turns: says("企业微信", "打印机连不上网络", "3楼", "abc", "12", "xyz"), stage: bot.StageConfirmCancel,
+			replyHas: []string{"连续 3 次", "确定取消", "继续填写"}},
+		{name: "invalid question counts as invalid without FAQ",
+			turns: says("vpn怎么连？"), slot: "product", replyHas: []string{"请从以下选项中选择"}},
+		{name: "edit from summary returns to summary",
+			turns: says("企业微信", "打印机连不上网络", "3楼", "跳过", "跳过", "修改", "联系电话", "13900139000"),
+			stage: bot.StageConfirm, values: map[string]string{"phone": "13900139000"}, replyHas: []string{"联系电话：13900139000"}},
+		{name: "edit by number from summary",
+			turns: says("企业微信", "打印机连不上网络", "3楼", "跳过", "跳过", "修改", "3"), slot: "place", stage: bot.StageFilling},
+		{name: "summary demands a clear answer",
+			turns: says("企业微信", "打印机连不上网络", "3楼", "跳过", "跳过", "嗯嗯啊"), stage: bot.StageConfirm,
+			replyHas: []string{"请回复「确认」提交"}},
+		{name: "photos collected until done",
+			turns: append(says("企业微信", "打印机连不上网络", "3楼", "跳过"),
+				turn{images: []string{"blob:1"}}, turn{images: []string{"blob:2"}}, turn{text: "完成"}),
+			stage: bot.StageConfirm, values: map[string]string{"photos": "blob:1,blob:2"}, replyHas: []string{"2 张照片"}},
+		{name: "photo slot asks for a photo",
+			turns: says("企业微信", "打印机连不上网络", "3楼", "跳过", "你好"), slot: "photos", replyHas: []string{"请直接发送照片"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			step := play(repairForm(), c.turns...)
+			if step.Outcome != c.outcome {
+				t.Fatalf("outcome = %v, want %v; replies:\n%s", step.Outcome, c.outcome, replyText(step))
+			}
+			if c.stage != "" && step.State.Stage != c.stage {
+				t.Errorf("stage = %s, want %s; replies:\n%s", step.State.Stage, c.stage, replyText(step))
+			}
+			if c.slot != "" && step.State.Slot != c.slot {
+				t.Errorf("slot = %q, want %q; replies:\n%s", step.State.Slot, c.slot, replyText(step))
+			}
+			for k, v := range c.values {
+				if got, ok := step.State.Values[k]; !ok || got != v {
+					t.Errorf("value %s = %q (set=%v), want %q", k, got, ok, v)
+				}
+			}
+			text := replyText(step)
+			for _, want := range c.replyHas {
+				if !strings.Contains(text, want) {
+					t.Errorf("replies lack %q:\n%s", want, text)
+				}
+			}
+		})
+	}
+}
+
+func TestFormDigressionOffersQuestionAndFallback(t *testing.T) {
+	f := repairForm()
+	st := bot.NewFormState(f, nil, t0)
+	step := bot.StepForm(f, st, bot.FormInput{Text: "腾讯会议怎么共享屏幕？"}, t0)
+	if step.Outcome != bot.FormDigress || step.Question != "腾讯会议怎么共享屏幕？" || step.Fallback == nil {
+		t.Fatalf("want digression with fallback, got %+v", step)
+	}
+	if step.State.Tries != 0 || step.Fallback.State.Tries != 1 {
+		t.Fatalf("a digression must not count as a try (tries %d), its fallback must (%d)", step.State.Tries, step.Fallback.State.Tries)
+	}
+	if !strings.Contains(replyText(step), "哪个系统出了问题") {
+		t.Fatalf("digression must repeat the pending prompt: %s", replyText(step))
+	}
+}
+
+func TestFormIsPure(t *testing.T) {
+	f := repairForm()
+	st := bot.NewFormState(f, nil, t0)
+	st.Values["product"] = "企业微信"
+	before := st.Values["product"]
+	_ = bot.StepForm(f, st, bot.FormInput{Text: "系统改成腾讯会议"}, t0)
+	if st.Values["product"] != before {
+		t.Fatal("StepForm mutated its input state")
+	}
+}
+
+func TestFormExpiry(t *testing.T) {
+	st := bot.NewFormState(repairForm(), nil, t0)
+	if st.Expired(t0.Add(29*time.Minute), 30*time.Minute) {
+		t.Error("expired too early")
+	}
+	if !st.Expired(t0.Add(31*time.Minute), 30*time.Minute) {
+		t.Error("not expired after 31 min")
+	}
+}
+
+func TestPrefillSkipsAnsweredSlots(t *testing.T) {
+	st := bot.NewFormState(repairForm(), map[string]string{"desc": "三楼打印机卡纸"}, t0)
+	if st.Slot != "product" || st.Values["desc"] != "三楼打印机卡纸" {
+		t.Fatalf("prefill: slot %q values %v", st.Slot, st.Values)
+	}
+	st2 := bot.StepForm(repairForm(), st, bot.FormInput{Text: "企业微信"}, t0)
+	if st2.State.Slot != "place" {
+		t.Fatalf("after product with desc prefilled want place, got %q", st2.State.Slot)
+	}
+}
+
+func TestValidatePhone(t *testing.T) {
+	cases := map[string]string{"13800138000": "13800138000", "+86 138-0013-8000": "13800138000",
+		"１３８００１３８０００": "13800138000", "010-12345678": "010-12345678", "0755 8765 4321转123": "0755-87654321转123"}
+	for in, want := range cases {
+		if got, problem := bot.ValidatePhone(in); got != want || problem != "" {
+			t.Errorf("ValidatePhone(%q) = %q, %q; want %q", in, got, problem, want)
+		}
+	}
+	for _, bad := range []string{"123", "abc", "1380013800", "23800138000"} {
+		if _, problem := bot.ValidatePhone(bad); problem == "" {
+			t.Errorf("ValidatePhone(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,332 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"deliverybot/bot"
+)
+
+// handedIdle is the idle time given to entries a pool hands back on a graceful
+// stop: far beyond any IdleTimeout, so the next holder claims them at once.
+const handedIdle = 24 * time.Hour
+
+var renewScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+`)
+
+// releaseScript hands this pool's unfinished entries back (marking them idle)
+// and drops the lease, only while the lease is still ours.
+var releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+for i = 4, #ARGV do
+  redis.call('XCLAIM', KEYS[2], ARGV[2], ARGV[1], 0, ARGV[i], 'IDLE', ARGV[3], 'JUSTID')
+end
+redis.call('DEL', KEYS[1])
+return 1
+`)
+
+// ackScript acknowledges and deletes a finished entry, so the stream holds only
+// unfinished work and its length is the queue depth.
+var ackScript = redis.NewScript(`
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+return redis.call('XDEL', KEYS[1], ARGV[2])
+`)
+
+// deadScript moves an entry to the dead-letter stream with the reason.
+var deadScript = redis.NewScript(`
+local e = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
+local fields = {'id', ARGV[2], 'reason', ARGV[3]}
+if #e > 0 then
+  for _, v in ipairs(e[1][2]) do table.insert(fields, v) end
+end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', unpack(fields))
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+return redis.call('XDEL', KEYS[1], ARGV[2])
+`)
+
+// entry is one stream entry handed to this pool.
+type entry struct {
+	id         string
+	values     map[string]any
+	deliveries int64
+}
+
+func (p *Pool) acquire(ctx context.Context, part int) (bool, error) {
+	return p.q.rdb.SetNX(ctx, p.q.keys.lease(part), p.opts.Consumer, p.opts.LeaseTTL).Result()
+}
+
+// serve processes the leased partition until stop, lease loss or a yield to
+// another pool (reported as true).
+func (p *Pool) serve(stopCtx, workCtx context.Context, part int) (yielded bool) {
+	leaseCtx, lose := context.WithCancel(workCtx)
+	loopCtx, stopLoop := context.WithCancel(leaseCtx)
+	defer stopLoop()
+	unhook := context.AfterFunc(stopCtx, stopLoop)
+	defer unhook()
+
+	renewed := make(chan struct{})
+	go func() { defer close(renewed); p.keepLease(leaseCtx, lose, part) }()
+	defer func() {
+		lose()
+		<-renewed
+		if !p.crashOnStop {
+			p.release(part)
+		}
+	}()
+
+	if err := p.ensureGroup(loopCtx, part); err != nil {
+		p.opts.Logger.Warn("queue: create consumer group", "partition", part, "err", err)
+		return false
+	}
+	failures := 0
+	for loopCtx.Err() == nil {
+		if p.shouldYield() {
+			return true
+		}
+		e, err := p.next(loopCtx, part)
+		switch {
+		case err != nil:
+			if loopCtx.Err() != nil {
+				return false
+			}
+			failures++
+			p.opts.Logger.Warn("queue: read partition", "partition", part, "err", err)
+			sleep(loopCtx, min(p.opts.PollInterval<<min(failures, 6), 5*time.Second))
+		case e == nil:
+			failures = 0
+			sleep(loopCtx, p.opts.PollInterval)
+		default:
+			failures = 0
+			p.handle(loopCtx, leaseCtx, part, e)
+		}
+	}
+	return false
+}
+
+// keepLease renews the lease every LeaseTTL/3 and calls lose when it is gone or
+// could not be renewed for most of its TTL (it may have expired by then).
+func (p *Pool) keepLease(ctx context.Context, lose context.CancelFunc, part int) {
+	every := p.opts.LeaseTTL / 3
+	lastOK := time.Now()
+	for sleep(ctx, every) {
+		ok, err := renewScript.Run(ctx, p.q.rdb, []string{p.q.keys.lease(part)},
+			p.opts.Consumer, p.opts.LeaseTTL.Milliseconds()).Bool()
+		switch {
+		case err == nil && ok:
+			lastOK = time.Now()
+		case err == nil:
+			p.opts.Logger.Warn("queue: partition lease lost", "partition", part)
+			lose()
+			return
+		case time.Since(lastOK) > p.opts.LeaseTTL-every:
+			p.opts.Logger.Warn("queue: partition lease not renewed, giving it up", "partition", part, "err", err)
+			lose()
+			return
+		}
+	}
+}
+
+// release hands back unfinished entries and drops the lease after a graceful
+// stop or a yield; with the lease already lost it does nothing.
+func (p *Pool) release(part int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	pend, err := p.q.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
+		Stream: p.q.keys.stream(part), Group: group, Start: "-", End: "+", Count: 100, Consumer: p.opts.Consumer,
+	}).Result()
+	if err != nil && !isNoGroup(err) {
+		p.opts.Logger.Warn("queue: list unfinished entries", "partition", part, "err", err)
+	}
+	args := []any{p.opts.Consumer, group, handedIdle.Milliseconds()}
+	for _, e := range pend {
+		args = append(args, e.ID)
+	}
+	err = releaseScript.Run(ctx, p.q.rdb, []string{p.q.keys.lease(part), p.q.keys.stream(part)}, args...).Err()
+	if err != nil {
+		p.opts.Logger.Warn("queue: release partition", "partition", part, "err", err)
+	}
+}
+
+func (p *Pool) ensureGroup(ctx context.Context, part int) error {
+	// Start at 0, not $: messages accepted before any pool ran must be processed.
+	err := p.q.rdb.XGroupCreateMkStream(ctx, p.q.keys.stream(part), group, "0").Err()
+	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+		return err
+	}
+	return nil
+}
+
+func isNoGroup(err error) bool { return err != nil && strings.Contains(err.Error(), "NOGROUP") }
+
+// next returns the entry to process now: the earliest pending entry if it can be
+// claimed, otherwise a new one. It returns nil when there is nothing to do yet,
+// including when another consumer's entry is not idle long enough: later entries
+// must not overtake it.
+func (p *Pool) next(ctx context.Context, part int) (*entry, error) {
+	stream := p.q.keys.stream(part)
+	pend, err := p.q.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
+		Stream: stream, Group: group, Start: "-", End: "+", Count: 1,
+	}).Result()
+	if isNoGroup(err) {
+		return nil, p.ensureGroup(ctx, part)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(pend) > 0 {
+		return p.claim(ctx, part, pend[0])
+	}
+	res, err := p.q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group: group, Consumer: p.opts.Consumer, Streams: []string{stream, ">"}, Count: 1, Block: -1,
+	}).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range res {
+		for _, m := range s.Messages {
+			return &entry{id: m.ID, values: m.Values, deliveries: 1}, nil
+		}
+	}
+	return nil, nil
+}
+
+// claim takes over the earliest pending entry once its owner has been idle for
+// IdleTimeout (at once if the owner is this pool, e.g. restarted with a fixed name).
+func (p *Pool) claim(ctx context.Context, part int, pe redis.XPendingExt) (*entry, error) {
+	mine := pe.Consumer == p.opts.Consumer
+	if !mine && pe.Idle < p.opts.IdleTimeout {
+		return nil, nil
+	}
+	minIdle := p.opts.IdleTimeout
+	if mine {
+		minIdle = 0
+	}
+	if pe.RetryCount >= p.opts.MaxDeliveries {
+		p.opts.Logger.Error("queue: message keeps crashing workers, moved to dead letters",
+			"partition", part, "id", pe.ID, "deliveries", pe.RetryCount)
+		return nil, p.deadLetter(ctx, part, pe.ID, fmt.Sprintf("delivered %d times without finishing", pe.RetryCount))
+	}
+	msgs, err := p.q.rdb.XClaim(ctx, &redis.XClaimArgs{
+		Stream: p.q.keys.stream(part), Group: group, Consumer: p.opts.Consumer, MinIdle: minIdle, Messages: []string{pe.ID},
+	}).Result()
+	if err != nil {
+		return nil, err
+	}
+	if len(msgs) == 0 || msgs[0].Values == nil {
+		// Claimed by someone else meanwhile, or the entry no longer exists: drop a
+		// dangling pending reference so it cannot block the partition.
+		if n, err := p.q.rdb.XRangeN(ctx, p.q.keys.stream(part), pe.ID, pe.ID, 1).Result(); err == nil && len(n) == 0 {
+			return nil, p.q.rdb.XAck(ctx, p.q.keys.stream(part), group, pe.ID).Err()
+		}
+		return nil, nil
+	}
+	if !mine {
+		p.opts.Logger.Info("queue: reclaimed message from idle worker",
+			"partition", part, "id", pe.ID, "from", pe.Consumer, "idle", pe.Idle)
+	}
+	return &entry{id: msgs[0].ID, values: msgs[0].Values, deliveries: pe.RetryCount + 1}, nil
+}
+
+// handle processes one entry, retrying in place, and acknowledges it. It leaves
+// the entry pending when the pool stops or loses the lease.
+func (p *Pool) handle(loopCtx, leaseCtx context.Context, part int, e *entry) {
+	msg, err := decodeEntry(e)
+	if err != nil {
+		p.opts.Logger.Error("queue: undecodable message moved to dead letters", "partition", part, "id", e.id, "err", err)
+		p.mustDeadLetter(leaseCtx, part, e.id, "undecodable: "+err.Error())
+		return
+	}
+	backoff := p.opts.RetryBackoff
+	for attempt := 1; ; attempt++ {
+		err := p.call(leaseCtx, msg)
+		if err == nil {
+			p.ack(leaseCtx, part, e.id)
+			return
+		}
+		if leaseCtx.Err() != nil {
+			return // cancelled: shutdown timeout or lost lease; the entry stays pending
+		}
+		if attempt >= p.opts.MaxAttempts {
+			p.opts.Logger.Error("queue: message failed, moved to dead letters",
+				"partition", part, "id", e.id, "msg_id", msg.ID, "attempts", attempt, "err", err)
+			p.mustDeadLetter(leaseCtx, part, e.id, err.Error())
+			return
+		}
+		p.opts.Logger.Warn("queue: message failed, will retry",
+			"partition", part, "id", e.id, "msg_id", msg.ID, "attempt", attempt, "err", err)
+		if !sleep(loopCtx, backoff) {
+			return // stopping: the entry is handed to the next holder
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+// call runs the handler, turning a panic into an error so one bad message cannot
+// kill the pool.
+func (p *Pool) call(ctx context.Context, msg bot.Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("queue: handler panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return p.process(ctx, msg)
+}
+
+// ack retries until it succeeds or the lease is gone: an unacknowledged finished
+// message would be processed again.
+func (p *Pool) ack(ctx context.Context, part int, id string) {
+	for wait := p.opts.PollInterval; ; wait = min(2*wait, 5*time.Second) {
+		err := ackScript.Run(ctx, p.q.rdb, []string{p.q.keys.stream(part)}, group, id).Err()
+		if err == nil {
+			return
+		}
+		p.opts.Logger.Warn("queue: acknowledge message", "partition", part, "id", id, "err", err)
+		if !sleep(ctx, wait) {
+			return
+		}
+	}
+}
+
+func (p *Pool) deadLetter(ctx context.Context, part int, id, reason string) error {
+	return deadScript.Run(ctx, p.q.rdb, []string{p.q.keys.stream(part), p.q.keys.dead(part)},
+		group, id, reason, 10000).Err()
+}
+
+func (p *Pool) mustDeadLetter(ctx context.Context, part int, id, reason string) {
+	for wait := p.opts.PollInterval; ; wait = min(2*wait, 5*time.Second) {
+		err := p.deadLetter(ctx, part, id, reason)
+		if err == nil {
+			return
+		}
+		p.opts.Logger.Warn("queue: dead-letter message", "partition", part, "id", id, "err", err)
+		if !sleep(ctx, wait) {
+			return
+		}
+	}
+}
+
+func decodeEntry(e *entry) (bot.Message, error) {
+	var msg bot.Message
+	raw, ok := e.values["msg"].(string)
+	if !ok {
+		return msg, errors.New("entry has no msg field")
+	}
+	if err := json.Unmarshal([]byte(raw), &msg); err != nil {
+		return msg, err
+	}
+	return msg, nil
+}
