@@ -12,12 +12,12 @@ import (
 type Op string
 
 const (
-	OpPhasePercent     Op = "phase_percent"     // set a phase's % complete
-	OpPhaseComplete    Op = "phase_complete"    // close a phase and open the next
-	OpMilestoneMove    Op = "milestone_move"    // move a milestone's forecast date
-	OpMilestoneDone    Op = "milestone_done"    // mark a milestone reached
-	OpRiskAdd          Op = "risk_add"          // raise a risk
-	OpRiskClose        Op = "risk_close"        // close a risk
+	OpPhasePercent     Op = "phase_percent"  // set a phase's % complete
+	OpPhaseComplete    Op = "phase_complete" // close a phase and open the next
+	OpMilestoneMove    Op = "milestone_move" // move a milestone's forecast date
+	OpMilestoneDone    Op = "milestone_done" // mark a milestone reached
+	OpRiskAdd          Op = "risk_add"       // raise a risk
+	OpRiskClose        Op = "risk_close"     // close a risk
 	maxReasonRunes        = 200
 	maxDescriptionRune    = 300
 )
