@@ -1,0 +1,215 @@
+package knowledge
+
+import (
+	"fmt"
+	"math"
+	"sync"
+)
+
+// Options tune retrieval. The zero value is not useful; start from DefaultOptions.
+type Options struct {
+	Policy Policy `json:"policy" yaml:"policy"`
+	// UnigramWeight scales single-character features relative to bigrams:
+	// characters alone say little in Chinese, pairs carry the words.
+	UnigramWeight float64 `json:"unigram_weight" yaml:"unigram_weight"`
+	// Beta > 1 favours covering the query over covering the indexed phrasing.
+	Beta float64 `json:"beta" yaml:"beta"`
+	// AnswerWeight is how much matching words of the answer text add to the
+	// confidence; low, because answers mention many topics in passing.
+	AnswerWeight float64 `json:"answer_weight" yaml:"answer_weight"`
+	// RecallWeight mixes in how much of the query the entry's phrasings cover
+	// together (the rest of the weight goes to the best single phrasing's F-score).
+	RecallWeight float64 `json:"recall_weight" yaml:"recall_weight"`
+	// AnswerRunes limits how much of each answer is indexed.
+	AnswerRunes int `json:"answer_runes" yaml:"answer_runes"`
+}
+
+// DefaultOptions are the tuned defaults (see kb eval and quality_test.go).
+func DefaultOptions() Options {
+	return Options{
+		Policy:        DefaultPolicy(),
+		UnigramWeight: 0.5,
+		Beta:          1.5,
+		AnswerWeight:  0.05,
+		RecallWeight:  0.5,
+		AnswerRunes:   300,
+	}
+}
+
+// Index is an immutable, searchable knowledge base. Build a new one to change it.
+type Index struct {
+	entries []Entry
+	norm    *Normalizer
+	words   wordVocab
+	opts    Options
+
+	feat     map[uint64]int32 // feature key → feature number
+	idf      []float32        // per feature, computed over entries
+	oovIDF   float32          // weight of a query feature the KB never uses
+	docPost  [][]int32        // feature → phrasing docs containing it
+	ansPost  [][]int32        // feature → entries whose answer contains it
+	entPost  [][]int32        // feature → entries with a phrasing containing it
+	docEntry []int32          // phrasing doc → entry
+	docW     []float32        // phrasing doc → total feature weight
+	docText  []string         // phrasing doc → original phrasing (for display)
+
+	pool sync.Pool // *scratch
+}
+
+type scratch struct {
+	docAcc   []float32
+	docSeen  []int32
+	entBest  []float32
+	entDoc   []int32
+	entAns   []float32
+	entRec   []float32
+	entSeen  []int32
+	tokens   []uint32
+	features []uint64
+}
+
+// BuildIndex indexes entries with the synonym table. Entry IDs must be unique.
+func BuildIndex(entries []Entry, syn SynonymTable, opts Options) (*Index, error) {
+	ix := &Index{
+		entries: entries,
+		norm:    NewNormalizer(syn),
+		words:   wordVocab{},
+		opts:    opts,
+		feat:    map[uint64]int32{},
+	}
+	ids := make(map[string]int, len(entries))
+	var (
+		tokens []uint32
+		keys   []uint64
+		df     []int32
+		lastE  []int32 // feature → last entry counted in df
+	)
+	featureID := func(k uint64) int32 {
+		f, ok := ix.feat[k]
+		if !ok {
+			f = int32(len(ix.docPost))
+			ix.feat[k] = f
+			ix.docPost = append(ix.docPost, nil)
+			ix.ansPost = append(ix.ansPost, nil)
+			ix.entPost = append(ix.entPost, nil)
+			df = append(df, 0)
+			lastE = append(lastE, -1)
+		}
+		return f
+	}
+	docFeats := [][]int32{}
+	for ei := range entries {
+		e := &entries[ei]
+		if first, dup := ids[e.ID]; dup {
+			return nil, fmt.Errorf("重复的条目 ID %q（%s 与 %s）", e.ID, entries[first].Source, e.Source)
+		}
+		ids[e.ID] = ei
+		for _, ph := range e.Phrasings() {
+			tokens = tokenize(ix.norm.Normalize(ph), ix.words, true, tokens)
+			keys = featureKeys(tokens, keys)
+			if len(keys) == 0 {
+				continue
+			}
+			doc := int32(len(ix.docEntry))
+			fs := make([]int32, 0, len(keys))
+			for _, k := range keys {
+				f := featureID(k)
+				if !containsInt32(fs, f) {
+					fs = append(fs, f)
+					ix.docPost[f] = append(ix.docPost[f], doc)
+				}
+				if lastE[f] != int32(ei) {
+					lastE[f] = int32(ei)
+					df[f]++
+					ix.entPost[f] = append(ix.entPost[f], int32(ei))
+				}
+			}
+			ix.docEntry = append(ix.docEntry, int32(ei))
+			ix.docText = append(ix.docText, ph)
+			docFeats = append(docFeats, fs)
+		}
+		if opts.AnswerWeight > 0 {
+			tokens = tokenize(ix.norm.Normalize(truncateRunes(e.Answer, opts.AnswerRunes)), ix.words, true, tokens)
+			keys = featureKeys(tokens, keys)
+			for _, k := range keys {
+				f := featureID(k)
+				if p := ix.ansPost[f]; len(p) == 0 || p[len(p)-1] != int32(ei) {
+					ix.ansPost[f] = append(ix.ansPost[f], int32(ei))
+				}
+			}
+		}
+	}
+	n := float64(len(entries))
+	ix.idf = make([]float32, len(df))
+	for f, d := range df {
+		ix.idf[f] = float32(math.Log(1 + (n-float64(d)+0.5)/(float64(d)+0.5)))
+	}
+	ix.oovIDF = float32(math.Log(1 + (n+0.5)/0.5))
+	keyOf := make([]uint64, len(ix.docPost))
+	for k, f := range ix.feat {
+		keyOf[f] = k
+	}
+	ix.docW = make([]float32, len(docFeats))
+	for d, fs := range docFeats {
+		var w float32
+		for _, f := range fs {
+			w += ix.weight(keyOf[f], ix.idf[f])
+		}
+		ix.docW[d] = w
+	}
+	return ix, nil
+}
+
+// weight is a feature's contribution: its IDF, scaled down for unigrams of
+// Chinese characters (ASCII words count like bigrams).
+func (ix *Index) weight(key uint64, idf float32) float32 {
+	if isUnigram(key) && !isWordToken(uint32(key>>32)) {
+		return idf * float32(ix.opts.UnigramWeight)
+	}
+	return idf
+}
+
+// Len is the number of entries.
+func (ix *Index) Len() int { return len(ix.entries) }
+
+// Entries returns the indexed entries (do not modify).
+func (ix *Index) Entries() []Entry { return ix.entries }
+
+// Entry returns an entry by ID.
+func (ix *Index) Entry(id string) (*Entry, bool) {
+	for i := range ix.entries {
+		if ix.entries[i].ID == id {
+			return &ix.entries[i], true
+		}
+	}
+	return nil, false
+}
+
+// Options returns the options the index was built with.
+func (ix *Index) Options() Options { return ix.opts }
+
+// Normalize exposes the index's normaliser (synonyms included).
+func (ix *Index) Normalize(s string) string { return ix.norm.Normalize(s) }
+
+func containsInt32(s []int32, v int32) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func truncateRunes(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}

@@ -1,0 +1,156 @@
+package knowledge
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// SynonymsFile is the name of a KB directory's synonym table.
+const SynonymsFile = "synonyms.txt"
+
+// KB is a loaded knowledge base: its entries and the synonym table to index them with.
+type KB struct {
+	Entries  []Entry
+	Synonyms SynonymTable // the KB's own table extended with DefaultSynonyms
+	Files    []string     // source files read, in order
+	// Problems are rejected rows; Entries holds only the good ones.
+	Problems []RowError
+}
+
+// Err returns a *ParseError when any row was rejected, else nil.
+func (kb *KB) Err() error {
+	if len(kb.Problems) == 0 {
+		return nil
+	}
+	return &ParseError{Errors: kb.Problems}
+}
+
+// IsSource reports whether a file name is a KB source the loader reads. Hidden
+// files (an import's temp file) and editor backups are skipped.
+func IsSource(name string) bool {
+	base := filepath.Base(name)
+	if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "~") || strings.HasSuffix(base, "~") {
+		return false
+	}
+	switch strings.ToLower(filepath.Ext(base)) {
+	case ".md", ".markdown", ".csv", ".xlsx":
+		return true
+	}
+	return false
+}
+
+// Load reads a KB directory (every .md/.csv/.xlsx file in it, sorted, plus
+// synonyms.txt) or a single source file. Rejected rows are in kb.Problems; an
+// error is returned only when nothing sensible could be read, or when IDs clash
+// across files (which would make feedback and links ambiguous).
+func Load(path string) (*KB, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("知识库路径无法读取：%w", err)
+	}
+	kb := &KB{}
+	var files []string
+	synPath := ""
+	if st.IsDir() {
+		des, err := os.ReadDir(path)
+		if err != nil {
+			return nil, fmt.Errorf("知识库目录无法读取：%w", err)
+		}
+		for _, de := range des {
+			if !de.IsDir() && IsSource(de.Name()) {
+				files = append(files, filepath.Join(path, de.Name()))
+			}
+		}
+		sort.Strings(files)
+		synPath = filepath.Join(path, SynonymsFile)
+	} else {
+		files = []string{path}
+		synPath = filepath.Join(filepath.Dir(path), SynonymsFile)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("知识库目录 %s 里没有 .md/.csv/.xlsx 文件", path)
+	}
+	var own SynonymTable
+	if data, err := os.ReadFile(synPath); err == nil {
+		var errs []RowError
+		own, errs = ParseSynonyms(bytes.NewReader(data), filepath.Base(synPath))
+		kb.Problems = append(kb.Problems, errs...)
+	} else if !os.IsNotExist(err) {
+		return nil, fmt.Errorf("同义词表无法读取：%w", err)
+	}
+	kb.Synonyms = own.Extend(DefaultSynonyms())
+	for _, f := range files {
+		entries, errs, err := LoadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		kb.Files = append(kb.Files, f)
+		kb.Entries = append(kb.Entries, entries...)
+		kb.Problems = append(kb.Problems, errs...)
+	}
+	if err := checkUniqueIDs(kb.Entries); err != nil {
+		return nil, err
+	}
+	return kb, nil
+}
+
+// LoadFile parses one source file by its extension. The error is for an
+// unreadable file; row problems come back as RowErrors.
+func LoadFile(path string) ([]Entry, []RowError, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("无法读取 %s：%w", path, err)
+	}
+	entries, errs := ParseBytes(data, filepath.Base(path))
+	return entries, errs, nil
+}
+
+// ParseBytes parses a source by its file name's extension.
+func ParseBytes(data []byte, name string) ([]Entry, []RowError) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".md", ".markdown":
+		return ParseMarkdown(bytes.NewReader(data), name)
+	case ".csv":
+		return ParseCSV(bytes.NewReader(data), name)
+	case ".xlsx":
+		return ParseXLSX(bytes.NewReader(data), name)
+	}
+	return nil, []RowError{{File: name, Reason: "不支持的文件类型（支持 .md、.csv、.xlsx）"}}
+}
+
+func checkUniqueIDs(entries []Entry) error {
+	seen := make(map[string]string, len(entries))
+	for _, e := range entries {
+		if src, dup := seen[e.ID]; dup {
+			return fmt.Errorf("条目 ID %q 重复：%s 与 %s", e.ID, src, e.Source)
+		}
+		seen[e.ID] = e.Source
+	}
+	return nil
+}
+
+// LoadIndex loads path and builds its index. With strict set, any rejected row
+// is an error (used by reload: a half-edited file must not replace a good index).
+func LoadIndex(path string, opts Options, strict bool) (*Index, *KB, error) {
+	kb, err := Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if strict {
+		if err := kb.Err(); err != nil {
+			return nil, kb, err
+		}
+	}
+	if len(kb.Entries) == 0 {
+		return nil, kb, fmt.Errorf("知识库 %s 没有任何有效条目", path)
+	}
+	ix, err := BuildIndex(kb.Entries, kb.Synonyms, opts)
+	if err != nil {
+		return nil, kb, err
+	}
+	return ix, kb, nil
+}

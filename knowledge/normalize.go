@@ -1,0 +1,157 @@
+package knowledge
+
+import (
+	"strings"
+	"unicode"
+)
+
+// BasicNormalize folds width (full-width ASCII → half-width), case and
+// traditional characters (cheap table), turns punctuation and symbols into single
+// spaces and trims. It does not apply synonyms, so it is stable for IDs.
+func BasicNormalize(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := true // suppress leading and repeated spaces
+	for _, r := range s {
+		r = foldRune(r)
+		if r == ' ' {
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
+			continue
+		}
+		b.WriteRune(r)
+		space = false
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+// foldRune maps one rune to its normalised form; ' ' stands for a separator.
+func foldRune(r rune) rune {
+	switch {
+	case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII
+		r -= 0xFEE0
+	case r == 0x3000:
+		return ' '
+	}
+	if r < 0x80 {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			return r + ('a' - 'A')
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			return r
+		}
+		return ' '
+	}
+	if s, ok := t2sTable[r]; ok {
+		return s
+	}
+	if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		return unicode.ToLower(r)
+	}
+	return ' '
+}
+
+// isWordRune reports whether r belongs to an ASCII word ("vpn", "excel2019").
+func isWordRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
+}
+
+// Normalizer applies BasicNormalize and then the synonym table: every variant is
+// rewritten to its canonical form, longest match first. Variants made of ASCII
+// letters only match whole words, so "oa" does not fire inside "download".
+type Normalizer struct {
+	byFirst map[rune][]synRule
+}
+
+type synRule struct {
+	from  []rune
+	to    string
+	ascii bool // from starts/ends with a word rune: require word boundaries
+}
+
+// NewNormalizer builds a normalizer from a synonym table (canonical → variants).
+func NewNormalizer(t SynonymTable) *Normalizer {
+	n := &Normalizer{byFirst: map[rune][]synRule{}}
+	seen := map[string]bool{}
+	for _, g := range t.Groups {
+		to := BasicNormalize(g.Canonical)
+		if to == "" {
+			continue
+		}
+		// The canonical form maps to itself so a variant inside it cannot fire
+		// (e.g. variant "在哪" must not rewrite the canonical "在哪里").
+		for _, v := range append([]string{g.Canonical}, g.Variants...) {
+			from := BasicNormalize(v)
+			if from == "" || seen[from] {
+				continue // first definition wins; the KB file's table comes first
+			}
+			seen[from] = true
+			rs := []rune(from)
+			rule := synRule{from: rs, to: to, ascii: isWordRune(rs[0]) || isWordRune(rs[len(rs)-1])}
+			n.byFirst[rs[0]] = append(n.byFirst[rs[0]], rule)
+		}
+	}
+	for r, rules := range n.byFirst {
+		sortRulesLongestFirst(rules)
+		n.byFirst[r] = rules
+	}
+	return n
+}
+
+func sortRulesLongestFirst(rules []synRule) {
+	for i := 1; i < len(rules); i++ {
+		for j := i; j > 0 && len(rules[j].from) > len(rules[j-1].from); j-- {
+			rules[j], rules[j-1] = rules[j-1], rules[j]
+		}
+	}
+}
+
+// Normalize returns the basic-normalised text with synonyms applied.
+func (n *Normalizer) Normalize(s string) string {
+	return n.applySynonyms(BasicNormalize(s))
+}
+
+func (n *Normalizer) applySynonyms(s string) string {
+	if n == nil || len(n.byFirst) == 0 {
+		return s
+	}
+	rs := []rune(s)
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(rs); {
+		if rule, ok := n.match(rs, i); ok {
+			b.WriteString(rule.to)
+			i += len(rule.from)
+			continue
+		}
+		b.WriteRune(rs[i])
+		i++
+	}
+	return b.String()
+}
+
+func (n *Normalizer) match(rs []rune, i int) (synRule, bool) {
+	for _, rule := range n.byFirst[rs[i]] {
+		end := i + len(rule.from)
+		if end > len(rs) || !runesEqual(rs[i:end], rule.from) {
+			continue
+		}
+		if rule.ascii && (i > 0 && isWordRune(rs[i-1]) && isWordRune(rs[i]) ||
+			end < len(rs) && isWordRune(rs[end]) && isWordRune(rs[end-1])) {
+			continue
+		}
+		return rule, true
+	}
+	return synRule{}, false
+}
+
+func runesEqual(a, b []rune) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

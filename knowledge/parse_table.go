@@ -1,0 +1,177 @@
+package knowledge
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// TableColumns is the header a CSV or Excel KB must have (id optional, any order).
+var TableColumns = []string{"id", "question", "answer", "similar", "category"}
+
+// headerAliases lets authors use Chinese column names too.
+var headerAliases = map[string]string{
+	"id": "id", "编号": "id",
+	"question": "question", "问题": "question",
+	"answer": "answer", "答案": "answer", "回答": "answer",
+	"similar": "similar", "相似问法": "similar",
+	"category": "category", "分类": "category",
+}
+
+// tableRow is one data row with the line/row number it came from.
+type tableRow struct {
+	line  int
+	cells []string
+}
+
+// ParseCSV reads a CSV KB (header id,question,answer,similar,category). Each bad
+// row is reported with its line number; good rows are returned.
+func ParseCSV(r io.Reader, file string) ([]Entry, []RowError) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	var rows []tableRow
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			// A broken quote makes the rest of the file unreadable: stop here and
+			// report it rather than guess where rows start.
+			return nil, []RowError{{File: file, Line: line, Reason: "CSV 格式错误：" + err.Error()}}
+		}
+		rows = append(rows, tableRow{line: line, cells: rec})
+	}
+	return parseTable(rows, file)
+}
+
+// ParseXLSX reads the first sheet of an Excel KB with the same header as CSV.
+// Row numbers are Excel's (the header is row 1).
+func ParseXLSX(r io.Reader, file string) ([]Entry, []RowError) {
+	f, err := excelize.OpenReader(r)
+	if err != nil {
+		return nil, []RowError{{File: file, Line: 0, Reason: "无法打开 Excel 文件：" + err.Error()}}
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, []RowError{{File: file, Line: 0, Reason: "Excel 文件没有工作表"}}
+	}
+	it, err := f.Rows(sheets[0])
+	if err != nil {
+		return nil, []RowError{{File: file, Line: 0, Reason: "无法读取工作表：" + err.Error()}}
+	}
+	defer it.Close()
+	var rows []tableRow
+	for n := 1; it.Next(); n++ {
+		cells, err := it.Columns()
+		if err != nil {
+			return nil, []RowError{{File: file, Line: n, Reason: "无法读取该行：" + err.Error()}}
+		}
+		rows = append(rows, tableRow{line: n, cells: cells})
+	}
+	return parseTable(rows, file)
+}
+
+func parseTable(rows []tableRow, file string) ([]Entry, []RowError) {
+	// Skip leading blank rows; the first non-blank row is the header.
+	for len(rows) > 0 && blankRow(rows[0].cells) {
+		rows = rows[1:]
+	}
+	if len(rows) == 0 {
+		return nil, []RowError{{File: file, Line: 1, Reason: "文件为空，缺少表头 id,question,answer,similar,category"}}
+	}
+	cols, err := tableHeader(rows[0].cells)
+	if err != "" {
+		return nil, []RowError{{File: file, Line: rows[0].line, Reason: err}}
+	}
+	var (
+		entries []Entry
+		errs    []RowError
+		seen    = map[string]int{} // ID → line of first use
+	)
+	for _, row := range rows[1:] {
+		if blankRow(row.cells) {
+			continue
+		}
+		e, reason := tableEntry(cols, row.cells)
+		if reason == "" {
+			if first, dup := seen[e.ID]; dup {
+				reason = fmt.Sprintf("ID %s 与第 %d 行重复", e.ID, first)
+			}
+		}
+		if reason != "" {
+			errs = append(errs, RowError{File: file, Line: row.line, Reason: reason})
+			continue
+		}
+		seen[e.ID] = row.line
+		e.Source = sourceRef(file, row.line)
+		entries = append(entries, e)
+	}
+	return entries, errs
+}
+
+// tableHeader maps column names to indexes, or explains what is wrong.
+func tableHeader(cells []string) (map[string]int, string) {
+	cols := map[string]int{}
+	for i, c := range cells {
+		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(c, "\ufeff")))
+		if name == "" {
+			continue
+		}
+		key, ok := headerAliases[name]
+		if !ok {
+			return nil, fmt.Sprintf("表头有未知的列 %q（应为 id,question,answer,similar,category）", c)
+		}
+		if _, dup := cols[key]; dup {
+			return nil, fmt.Sprintf("表头的列 %q 重复", c)
+		}
+		cols[key] = i
+	}
+	for _, need := range []string{"question", "answer"} {
+		if _, ok := cols[need]; !ok {
+			return nil, "表头缺少 " + need + " 列（应为 id,question,answer,similar,category）"
+		}
+	}
+	return cols, ""
+}
+
+func tableEntry(cols map[string]int, cells []string) (Entry, string) {
+	get := func(k string) string {
+		i, ok := cols[k]
+		if !ok || i >= len(cells) {
+			return ""
+		}
+		return strings.TrimSpace(cells[i])
+	}
+	e := Entry{
+		ID:       get("id"),
+		Question: get("question"),
+		Answer:   get("answer"),
+		Similar:  splitSimilar(get("similar")),
+		Category: get("category"),
+	}
+	if e.ID == "" && e.Question != "" {
+		e.ID = GenerateID(e.Question)
+	}
+	return e, validateEntry(&e)
+}
+
+func blankRow(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}

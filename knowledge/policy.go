@@ -1,0 +1,98 @@
+package knowledge
+
+// Decision is what the bot should do with a query.
+type Decision int
+
+const (
+	// NoAnswer: nothing is confident enough; say so honestly.
+	NoAnswer Decision = iota
+	// Suggest: close candidates; ask "您是不是想问：" with numbered choices.
+	Suggest
+	// Answer: one confident entry; answer it.
+	Answer
+)
+
+func (d Decision) String() string {
+	switch d {
+	case Answer:
+		return "answer"
+	case Suggest:
+		return "suggest"
+	default:
+		return "no_answer"
+	}
+}
+
+// Policy turns normalised scores into a decision. Scores are in [0,1] relative to
+// the query's self-match, so the same thresholds work on any KB.
+type Policy struct {
+	// AnswerThreshold: the top candidate needs at least this to be answered.
+	AnswerThreshold float64 `json:"answer_threshold" yaml:"answer_threshold"`
+	// MinMargin: ...and must lead the runner-up by this much, unless it reaches
+	// SureThreshold; otherwise the close candidates are suggested.
+	MinMargin     float64 `json:"min_margin" yaml:"min_margin"`
+	SureThreshold float64 `json:"sure_threshold" yaml:"sure_threshold"`
+	// SuggestThreshold: below it a candidate is not worth offering.
+	SuggestThreshold float64 `json:"suggest_threshold" yaml:"suggest_threshold"`
+	// MaxSuggestions caps the "您是不是想问" list (3 keeps it answerable by number).
+	MaxSuggestions int `json:"max_suggestions" yaml:"max_suggestions"`
+}
+
+// DefaultPolicy holds the thresholds tuned on the development query set.
+func DefaultPolicy() Policy {
+	return Policy{
+		AnswerThreshold:  0.55,
+		MinMargin:        0.05,
+		SureThreshold:    0.85,
+		SuggestThreshold: 0.42,
+		MaxSuggestions:   3,
+	}
+}
+
+// Result is a decision with the ranked candidates behind it.
+type Result struct {
+	Decision Decision `json:"decision"`
+	// Ranked are all candidates found, best first (for eval and logs).
+	Ranked []Candidate `json:"ranked"`
+	// Choices are what to show: one entry for Answer, up to MaxSuggestions for
+	// Suggest, none for NoAnswer.
+	Choices []Candidate `json:"choices"`
+}
+
+// Top returns the best candidate, if any.
+func (r Result) Top() (Candidate, bool) {
+	if len(r.Ranked) == 0 {
+		return Candidate{}, false
+	}
+	return r.Ranked[0], true
+}
+
+// Decide applies the policy to ranked candidates.
+func (p Policy) Decide(ranked []Candidate) Result {
+	res := Result{Decision: NoAnswer, Ranked: ranked}
+	if len(ranked) == 0 || ranked[0].Score < p.SuggestThreshold {
+		return res
+	}
+	top := ranked[0].Score
+	margin := top
+	if len(ranked) > 1 {
+		margin = top - ranked[1].Score
+	}
+	if top >= p.AnswerThreshold && (margin >= p.MinMargin || top >= p.SureThreshold) {
+		res.Decision = Answer
+		res.Choices = ranked[:1]
+		return res
+	}
+	res.Decision = Suggest
+	max := p.MaxSuggestions
+	if max <= 0 {
+		max = 3
+	}
+	for _, c := range ranked {
+		if len(res.Choices) == max || c.Score < p.SuggestThreshold {
+			break
+		}
+		res.Choices = append(res.Choices, c)
+	}
+	return res
+}

@@ -1,0 +1,106 @@
+package knowledge
+
+import (
+	"bufio"
+	"io"
+	"strings"
+)
+
+// SynonymGroup rewrites every variant to Canonical before matching.
+type SynonymGroup struct {
+	Canonical string
+	Variants  []string
+}
+
+// SynonymTable is an ordered list of groups; earlier groups win conflicts.
+type SynonymTable struct {
+	Groups []SynonymGroup
+}
+
+// Extend returns t's groups followed by base's, so a KB's own table overrides
+// the built-in defaults for any variant both define.
+func (t SynonymTable) Extend(base SynonymTable) SynonymTable {
+	out := SynonymTable{Groups: make([]SynonymGroup, 0, len(t.Groups)+len(base.Groups))}
+	out.Groups = append(out.Groups, t.Groups...)
+	out.Groups = append(out.Groups, base.Groups...)
+	return out
+}
+
+// ParseSynonyms reads "canonical: variant1|variant2" lines ("：" also accepted);
+// blank lines and "#" comments are skipped. Malformed lines are reported by number.
+func ParseSynonyms(r io.Reader, file string) (SynonymTable, []RowError) {
+	var (
+		t    SynonymTable
+		errs []RowError
+	)
+	sc := bufio.NewScanner(r)
+	for line := 1; sc.Scan(); line++ {
+		s := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		i := strings.IndexAny(s, ":：=")
+		if i <= 0 {
+			errs = append(errs, RowError{File: file, Line: line, Reason: "同义词行应为「标准词: 说法1|说法2」"})
+			continue
+		}
+		_, size := firstRune(s[i:])
+		g := SynonymGroup{Canonical: strings.TrimSpace(s[:i]), Variants: splitSimilar(s[i+size:])}
+		if len(g.Variants) == 0 {
+			errs = append(errs, RowError{File: file, Line: line, Reason: "同义词行没有任何说法"})
+			continue
+		}
+		t.Groups = append(t.Groups, g)
+	}
+	if err := sc.Err(); err != nil {
+		errs = append(errs, RowError{File: file, Reason: "读取失败：" + err.Error()})
+	}
+	return t, errs
+}
+
+// DefaultSynonyms is the built-in table every KB starts from: product
+// abbreviations, common typos of phone input methods and colloquial phrasings.
+// A KB's synonyms.txt extends (and overrides) it.
+func DefaultSynonyms() SynonymTable {
+	t, errs := ParseSynonyms(strings.NewReader(defaultSynonyms), "default")
+	if len(errs) > 0 {
+		panic("knowledge: bad default synonyms: " + errs[0].Error())
+	}
+	return t
+}
+
+const defaultSynonyms = `
+# products
+企业微信: 企微|企业vx|企业wx|企业威信|企业weixin|wecom|qywx|企鹅微信|企业薇信
+腾讯会议: 腾会|tx会议|腾讯视频会议|voov|腾迅会议|腾讯会意
+腾讯文档: tx文档|腾讯docs|腾讯在线文档|腾迅文档
+微信: vx|wx|weixin|威信|薇信
+vpn: vnp|v p n|虚拟专网|虚拟专用网
+excel: xls|xlsx|exl|exce|execl|excle
+oa: oa系统
+# accounts and login
+无法登录: 登不上|登不进|登不进去|登录不了|登录不上|登陆不了|登陆不上|无法登陆|登录失败|登陆失败|进不去|上不去|连不上去|登入不了
+登录: 登陆|登入|登錄
+账号: 帐号|账户|帐户
+密码: 口令|passwd|password|pwd|密吗
+验证码: 校验码|动态码|短信码|验证吗
+二维码: qr码|二维吗|扫码码
+# meetings
+会议: 开会|视频会|视频会议|线上会议|网络会议|网上会议|远程会议|在线会议
+共享屏幕: 屏幕共享|共享桌面|投屏|分享屏幕|共享画面
+# generic verbs and question words
+怎么: 如何|怎样|咋|怎么样才能|怎么才能|要怎么|该怎么|怎么去
+怎么办: 咋办|怎么弄|咋弄|怎么搞|咋整|怎么处理|如何处理|怎么解决|如何解决
+什么: 啥|神马|什麽
+哪里: 哪儿|哪里面|在哪儿
+无法: 不能|没法|没办法|不可以|用不了
+打不开: 打不开了|开不了|点不开|无法打开
+电脑: pc|台式机|笔记本电脑|笔记本|计算机|windows电脑
+手机: 移动端|手机端|iphone|安卓手机|苹果手机
+设置: 设定|配置一下
+删除: 删掉|删了|删去
+下载: 下下来|下载下来
+上传: 传上去|上载
+修改: 更改|改一下
+忘记: 忘了|不记得|记不得|记不住
+`

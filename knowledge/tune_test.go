@@ -1,0 +1,81 @@
+package knowledge
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"testing"
+)
+
+// TestTune sweeps retrieval options on the dev set; run with KB_TUNE=1 -v.
+func TestTune(t *testing.T) {
+	if os.Getenv("KB_TUNE") == "" {
+		t.Skip("set KB_TUNE=1 to sweep options")
+	}
+	kb, err := Load("../deploy/demo/kb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := ReadQueries("testdata/dev_queries.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, uw := range []float64{0.3, 0.5, 0.7} {
+		for _, beta := range []float64{1, 1.5, 2} {
+			for _, rw := range []float64{0, 0.3, 0.5, 0.7} {
+				for _, aw := range []float64{0, 0.05, 0.15} {
+					o := DefaultOptions()
+					o.UnigramWeight, o.Beta, o.RecallWeight, o.AnswerWeight = uw, beta, rw, aw
+					ix, err := BuildIndex(kb.Entries, kb.Synonyms, o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					h1, auc, best := separability(ix, qs)
+					fmt.Printf("uw=%.1f beta=%.1f rw=%.1f aw=%.2f hit1=%.4f auc=%.4f %s\n", uw, beta, rw, aw, h1, auc, best)
+				}
+			}
+		}
+	}
+}
+
+// separability returns hit@1, the AUC of top scores (in-scope vs out-of-scope)
+// and the threshold maximising answered+rejected.
+func separability(r Retriever, qs []Query) (float64, float64, string) {
+	var in, out []float64
+	hit := 0
+	for _, q := range qs {
+		res := r.Search(q.Text, 5)
+		top, _ := res.Top()
+		if q.ExpectedID == "" {
+			out = append(out, top.Score)
+			continue
+		}
+		in = append(in, top.Score)
+		if top.Entry != nil && top.Entry.ID == q.ExpectedID {
+			hit++
+		}
+	}
+	pairs := 0.0
+	for _, a := range in {
+		for _, b := range out {
+			switch {
+			case a > b:
+				pairs++
+			case a == b:
+				pairs += 0.5
+			}
+		}
+	}
+	auc := pairs / float64(len(in)*len(out))
+	sort.Float64s(in)
+	sort.Float64s(out)
+	bestT, bestSum, bestA, bestR := 0.0, 0.0, 0.0, 0.0
+	for t := 0.2; t < 0.9; t += 0.01 {
+		a := float64(len(in)-sort.SearchFloat64s(in, t)) / float64(len(in))
+		r := float64(sort.SearchFloat64s(out, t)) / float64(len(out))
+		if a+r > bestSum && r >= 0.85 {
+			bestT, bestSum, bestA, bestR = t, a+r, a, r
+		}
+	}
+	return float64(hit) / float64(len(in)), auc, fmt.Sprintf("T=%.2f answered=%.3f rejected=%.3f", bestT, bestA, bestR)
+}
