@@ -1,0 +1,46 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// chat runs the chat subcommand with a script on stdin and returns stdout.
+func chat(t *testing.T, dataDir, script string, extra ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	args := append([]string{"chat", "--data-dir", dataDir}, extra...)
+	if err := run(context.Background(), args, strings.NewReader(script), &out, &errOut); err != nil {
+		t.Fatalf("chat failed: %v\nstderr:\n%s", err, errOut.String())
+	}
+	return out.String()
+}
+
+func TestChatHelpAndCancel(t *testing.T) {
+	out := chat(t, t.TempDir(), "帮助\n取消\n/quit\n", "--user", "u1")
+	for _, want := range []string{"我能帮您做这些", "当前没有进行中的操作"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("missing %q in:\n%s", want, out)
+		}
+	}
+}
+
+func TestChatRejectsBadConfig(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"chat", "--data-dir", t.TempDir(), "--form-ttl", "soon"}, strings.NewReader(""), &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "form-ttl") {
+		t.Fatalf("want a clear config error, got %v", err)
+	}
+	if _, ok := err.(usageError); !ok {
+		t.Fatalf("config error should exit 2 (usageError), got %T", err)
+	}
+}
+
+func TestChatSwitchesUsers(t *testing.T) {
+	out := chat(t, t.TempDir(), "/user 00123\n帮助\n/quit\n")
+	if !strings.Contains(out, "已切换为用户 00123") {
+		t.Fatalf("no switch confirmation:\n%s", out)
+	}
+}
