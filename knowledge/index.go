@@ -20,6 +20,9 @@ type Options struct {
 	// RecallWeight mixes in how much of the query the entry's phrasings cover
 	// together (the rest of the weight goes to the best single phrasing's F-score).
 	RecallWeight float64 `json:"recall_weight" yaml:"recall_weight"`
+	// IDFPower sharpens IDF weights (w = idf^p): >1 lets the rare words that
+	// carry a question's topic dominate the common "怎么/企业微信" scaffolding.
+	IDFPower float64 `json:"idf_power" yaml:"idf_power"`
 	// AnswerRunes limits how much of each answer is indexed.
 	AnswerRunes int `json:"answer_runes" yaml:"answer_runes"`
 }
@@ -28,10 +31,11 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{
 		Policy:        DefaultPolicy(),
-		UnigramWeight: 0.5,
-		Beta:          1.5,
-		AnswerWeight:  0.05,
-		RecallWeight:  0.5,
+		UnigramWeight: 1.0,
+		Beta:          0.7,
+		AnswerWeight:  0.4,
+		RecallWeight:  0.6,
+		IDFPower:      2,
 		AnswerRunes:   300,
 	}
 }
@@ -142,9 +146,9 @@ func BuildIndex(entries []Entry, syn SynonymTable, opts Options) (*Index, error)
 	n := float64(len(entries))
 	ix.idf = make([]float32, len(df))
 	for f, d := range df {
-		ix.idf[f] = float32(math.Log(1 + (n-float64(d)+0.5)/(float64(d)+0.5)))
+		ix.idf[f] = ix.sharpen(math.Log(1 + (n-float64(d)+0.5)/(float64(d)+0.5)))
 	}
-	ix.oovIDF = float32(math.Log(1 + (n+0.5)/0.5))
+	ix.oovIDF = ix.sharpen(math.Log(1 + (n+0.5)/0.5))
 	keyOf := make([]uint64, len(ix.docPost))
 	for k, f := range ix.feat {
 		keyOf[f] = k
@@ -167,6 +171,13 @@ func (ix *Index) weight(key uint64, idf float32) float32 {
 		return idf * float32(ix.opts.UnigramWeight)
 	}
 	return idf
+}
+
+func (ix *Index) sharpen(idf float64) float32 {
+	if p := ix.opts.IDFPower; p > 0 && p != 1 {
+		return float32(math.Pow(idf, p))
+	}
+	return float32(idf)
 }
 
 // Len is the number of entries.

@@ -43,7 +43,7 @@ func DefaultPolicy() Policy {
 	return Policy{
 		AnswerThreshold:  0.55,
 		MinMargin:        0.05,
-		SureThreshold:    0.85,
+		SureThreshold:    0.8,
 		SuggestThreshold: 0.42,
 		MaxSuggestions:   3,
 	}

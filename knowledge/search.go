@@ -1,5 +1,7 @@
 package knowledge
 
+import "math"
+
 // Candidate is one scored entry for a query.
 type Candidate struct {
 	Entry *Entry `json:"entry"`
@@ -89,15 +91,17 @@ func (ix *Index) rank(query string, k int) []Candidate {
 	for _, e := range s.entSeen {
 		rw := float32(ix.opts.RecallWeight)
 		score := (1-rw)*s.entBest[e] + rw*s.entRec[e]/wq + aw*s.entAns[e]/wq
-		if score > 1 {
-			score = 1
-		}
 		if s.entBest[e] == 0 {
 			continue // only the answer mentions the words: never enough alone
 		}
 		top = insertTop(top, k, Candidate{Entry: &ix.entries[e], Score: float64(score), Matched: ix.docText[s.entDoc[e]], pos: int(e)})
 	}
 	ix.clear(s)
+	// Rank on the raw mix, but report a confidence in [0,1]: the answer text can
+	// push an exact phrasing's mix above its self-match of 1.
+	for i := range top {
+		top[i].Score = math.Min(1, top[i].Score)
+	}
 	return top
 }
 

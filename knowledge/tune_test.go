@@ -20,18 +20,20 @@ func TestTune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, uw := range []float64{0.3, 0.5, 0.7} {
-		for _, beta := range []float64{1, 1.5, 2} {
-			for _, rw := range []float64{0, 0.3, 0.5, 0.7} {
-				for _, aw := range []float64{0, 0.05, 0.15} {
-					o := DefaultOptions()
-					o.UnigramWeight, o.Beta, o.RecallWeight, o.AnswerWeight = uw, beta, rw, aw
-					ix, err := BuildIndex(kb.Entries, kb.Synonyms, o)
-					if err != nil {
-						t.Fatal(err)
+	for _, uw := range []float64{0.7, 1.0} {
+		for _, beta := range []float64{0.7, 1} {
+			for _, rw := range []float64{0.5, 0.7} {
+				for _, aw := range []float64{0.25, 0.4} {
+					for _, ip := range []float64{1, 1.5, 2} {
+						o := DefaultOptions()
+						o.UnigramWeight, o.Beta, o.RecallWeight, o.AnswerWeight, o.IDFPower = uw, beta, rw, aw, ip
+						ix, err := BuildIndex(kb.Entries, kb.Synonyms, o)
+						if err != nil {
+							t.Fatal(err)
+						}
+						h1, auc, best := separability(ix, qs)
+						fmt.Printf("uw=%.1f beta=%.1f rw=%.1f aw=%.2f ip=%.1f hit1=%.4f auc=%.4f %s\n", uw, beta, rw, aw, ip, h1, auc, best)
 					}
-					h1, auc, best := separability(ix, qs)
-					fmt.Printf("uw=%.1f beta=%.1f rw=%.1f aw=%.2f hit1=%.4f auc=%.4f %s\n", uw, beta, rw, aw, h1, auc, best)
 				}
 			}
 		}
