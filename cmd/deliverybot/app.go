@@ -9,6 +9,7 @@ import (
 
 	"deliverybot/bot"
 	"deliverybot/bot/redisstore"
+	"deliverybot/bot/registry"
 )
 
 // app is the wired bot shared by chat and serve: stores, router, handlers.
@@ -20,8 +21,9 @@ type app struct {
 	router   *bot.Router
 	deps     *bot.Deps
 	// users lists demo people for the terminal's /users (set by the registry wiring).
-	users   func() []string
-	closers []func() error
+	users    func() []string
+	registry *registry.Registry
+	closers  []func() error
 }
 
 // wiring registers one feature (KB, status, tickets…) on the app; each feature's

@@ -7,11 +7,17 @@ import (
 	"testing"
 )
 
+// The demo data lives at the repository root; tests run in this package's directory.
+const (
+	demoKB       = "../../deploy/demo/kb"
+	demoProjects = "../../deploy/demo/projects.yaml"
+)
+
 // chat runs the chat subcommand with a script on stdin and returns stdout.
 func chat(t *testing.T, dataDir, script string, extra ...string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	args := append([]string{"chat", "--data-dir", dataDir}, extra...)
+	args := append([]string{"chat", "--data-dir", dataDir, "--kb", demoKB, "--projects", demoProjects}, extra...)
 	if err := run(context.Background(), args, strings.NewReader(script), &out, &errOut); err != nil {
 		t.Fatalf("chat failed: %v\nstderr:\n%s", err, errOut.String())
 	}
