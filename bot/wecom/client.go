@@ -66,6 +66,51 @@ func codeHint(code int) string {
 	return ""
 }
 
+// TokenError is a failure to get an access token: the API call itself never went out.
+type TokenError struct{ Err error }
+
+func (e *TokenError) Error() string { return "wecom access token: " + e.Err.Error() }
+func (e *TokenError) Unwrap() error { return e.Err }
+
+// MaybeDeliveredError wraps a failure after an attempt whose outcome is unknown
+// (e.g. a timeout after the request was written): WeCom may have delivered it.
+type MaybeDeliveredError struct{ Err error }
+
+func (e *MaybeDeliveredError) Error() string { return e.Err.Error() + " (may have been delivered)" }
+func (e *MaybeDeliveredError) Unwrap() error { return e.Err }
+
+// NotDelivered reports whether a send error means WeCom certainly did not deliver
+// the message, so an outbox may retry it without risking a duplicate: WeCom
+// answered with an errcode or an HTTP error, the token could not be fetched, the
+// connection was never made, or the rate-limit wait was cancelled.
+func NotDelivered(err error) bool {
+	if err == nil {
+		return false
+	}
+	var md *MaybeDeliveredError
+	if errors.As(err, &md) {
+		return false
+	}
+	return notDelivered(err)
+}
+
+func notDelivered(err error) bool {
+	var (
+		ae *APIError
+		se *statusError
+		te *TokenError
+		le *limitWaitError
+		tr *scrubbedError
+	)
+	switch {
+	case errors.As(err, &ae), errors.As(err, &se), errors.As(err, &te), errors.As(err, &le):
+		return true
+	case errors.As(err, &tr):
+		return tr.beforeSend
+	}
+	return false
+}
+
 // RetryPolicy is how often and how patiently failed calls are retried.
 type RetryPolicy struct {
 	Attempts int           // total tries per call, including the first
@@ -174,13 +219,13 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 		return c.send(ctx, http.MethodGet, "cgi-bin/gettoken", q, nil, "", c.timeout)
 	})
 	if err != nil {
-		return "", err
+		return "", &TokenError{Err: err}
 	}
 	if err := json.Unmarshal(resp.body, &out); err != nil {
 		return "", fmt.Errorf("wecom gettoken: bad JSON: %w", err)
 	}
 	if out.ErrCode != 0 || out.AccessToken == "" {
-		return "", &APIError{Path: "cgi-bin/gettoken", Code: out.ErrCode, Msg: Scrub(out.ErrMsg)}
+		return "", &TokenError{Err: &APIError{Path: "cgi-bin/gettoken", Code: out.ErrCode, Msg: Scrub(out.ErrMsg)}}
 	}
 	ttl := time.Duration(out.ExpiresIn)*time.Second - 5*time.Minute
 	if ttl < time.Minute {
@@ -247,6 +292,7 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 
 // attempts retries one request on transient failures with exponential backoff.
 func (c *Client) attempts(ctx context.Context, path string, try func(context.Context) (*rawResponse, error)) (*rawResponse, error) {
+	ambiguous := false // some attempt may have reached WeCom
 	for attempt := 1; ; attempt++ {
 		resp, err := try(ctx)
 		if err == nil && resp.isJSON() {
@@ -260,7 +306,13 @@ func (c *Client) attempts(ctx context.Context, path string, try func(context.Con
 		if err == nil {
 			return resp, nil
 		}
+		if !notDelivered(err) {
+			ambiguous = true
+		}
 		if ctx.Err() != nil || !retryable(err) || attempt >= c.retry.Attempts {
+			if ambiguous {
+				return nil, &MaybeDeliveredError{Err: err}
+			}
 			return nil, err
 		}
 		wait := c.backoff(attempt)
@@ -269,6 +321,9 @@ func (c *Client) attempts(ctx context.Context, path string, try func(context.Con
 		select {
 		case <-ctx.Done():
 			t.Stop()
+			if ambiguous {
+				return nil, &MaybeDeliveredError{Err: err}
+			}
 			return nil, err
 		case <-t.C:
 		}

@@ -16,6 +16,9 @@ func Scrub(s string) string { return secretParam.ReplaceAllString(s, "$1=***") }
 type scrubbedError struct {
 	msg     string
 	timeout bool
+	// beforeSend: the connection was never made (dial/proxy failure), so nothing
+	// reached WeCom.
+	beforeSend bool
 }
 
 func (e *scrubbedError) Error() string { return e.msg }
@@ -29,5 +32,7 @@ func scrubError(err error) error {
 	}
 	var ne net.Error
 	timeout := errors.As(err, &ne) && ne.Timeout()
-	return &scrubbedError{msg: Scrub(err.Error()), timeout: timeout}
+	var oe *net.OpError
+	before := errors.As(err, &oe) && (oe.Op == "dial" || oe.Op == "proxyconnect")
+	return &scrubbedError{msg: Scrub(err.Error()), timeout: timeout, beforeSend: before}
 }

@@ -57,7 +57,7 @@ func (s *Sender) Notify(ctx context.Context, userID string, r bot.Reply) error {
 // SendOutgoing waits for the recipient's rate budget and sends one message.
 func (s *Sender) SendOutgoing(ctx context.Context, o Outgoing) (*SendResult, error) {
 	if err := s.limiter.Wait(ctx, o.ToUser); err != nil {
-		return nil, fmt.Errorf("wecom: waiting for send budget: %w", err)
+		return nil, &limitWaitError{err: err}
 	}
 	req := o.Request
 	res, err := s.client.SendMessage(ctx, &req)
@@ -66,6 +66,12 @@ func (s *Sender) SendOutgoing(ctx context.Context, o Outgoing) (*SendResult, err
 	}
 	return res, nil
 }
+
+// limitWaitError: the pacing wait failed, so nothing was sent.
+type limitWaitError struct{ err error }
+
+func (e *limitWaitError) Error() string { return "wecom: waiting for send budget: " + e.err.Error() }
+func (e *limitWaitError) Unwrap() error { return e.err }
 
 // Compose converts replies into WeCom messages without sending: markdown for
 // Markdown, template_card for a Card with buttons, textcard for a Card with only a
