@@ -269,3 +269,6 @@ func (s *Store) load(ctx context.Context, ids []string, f Filter) ([]*Ticket, er
 	}
 	return out, nil
 }
+
+// Location is the zone ticket IDs and dates are in.
+func (s *Store) Location() *time.Location { return s.loc }

@@ -1,0 +1,40 @@
+package ticket
+
+import (
+	"errors"
+
+	"deliverybot/bot"
+	"deliverybot/handlers/ticket/ticketstore"
+)
+
+// denial is a refusal explained to the user in Chinese (not a system error).
+type denial string
+
+func (d denial) Error() string { return string(d) }
+
+// denied turns a denial into a reply.
+func denied(err error) ([]bot.Reply, bool) {
+	var d denial
+	if errors.As(err, &d) {
+		return []bot.Reply{{Text: string(d)}}, true
+	}
+	return nil, false
+}
+
+// canView: the reporter, the assignee, and the project's PM and engineers.
+func canView(id *bot.Identity, userID string, t *ticketstore.Ticket) bool {
+	return t.Reporter == userID || t.Assignee == userID || id.HasRole(t.Project, bot.RolePM, bot.RoleEngineer)
+}
+
+// canWork: only the project's engineers accept, progress, resolve and transfer.
+func canWork(id *bot.Identity, t *ticketstore.Ticket) bool {
+	return id.HasRole(t.Project, bot.RoleEngineer)
+}
+
+func viewDenial(id string) denial {
+	return denial("抱歉，您没有权限查看工单 " + id + "：工单只对提交人以及该项目的项目经理、实施工程师开放。如需了解进展，请联系提交人或项目经理。")
+}
+
+func workDenial(id, what string) denial {
+	return denial("抱歉，只有该项目的实施工程师可以" + what + "工单 " + id + "。如需处理，请联系项目经理安排。")
+}

@@ -1,0 +1,218 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"deliverybot/bot"
+	"deliverybot/bot/registry"
+	"deliverybot/handlers/ticket/ticketstore"
+)
+
+// faultPatterns route free text that reports a fault to the filing dialog.
+var faultPatterns = []string{
+	`坏了|坏掉|打不开|故障|报错|出错|卡纸|卡住|卡死|死机|蓝屏|黑屏|闪退|无法|不能用|用不了|登不上|登录不了|连不上|上不了网|没反应|没有反应|打印不了|不出纸|不工作|异常`,
+}
+
+// questionRe spots how-to questions: those go to the KB first, never straight into a ticket.
+var questionRe = regexp.MustCompile(`怎么|怎样|如何|咋|为什么|为啥|什么|哪里|在哪|吗[？?。]?$|[？?]`)
+
+// fault handles free text classified as a fault report.
+func (s *Service) fault(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
+	text := req.Text()
+	if !questionRe.MatchString(text) {
+		return s.startWith(ctx, req, text)
+	}
+	if faq := s.faq(req); faq != nil {
+		if ans, ok := faq.Answer(ctx, req, text); ok {
+			return append(ans, bot.Text("如果按上面的方法还是不行，回复「报修」提交工单，工程师会跟进处理。")), nil
+		}
+	}
+	return []bot.Reply{bot.CardReply(bot.Card{Title: "需要报修吗？",
+		Description: "这个问题我暂时没有找到现成的解决办法。需要的话我帮您提交报修，由工程师跟进。",
+		Buttons:     []bot.Button{{Label: "提交报修", Value: "报修 " + text}, {Label: "不用了", Value: "帮助"}}})}, nil
+}
+
+// start opens the dialog for 报修 / 我要报修 / the menu key; "报修 <描述>" prefills the description.
+func (s *Service) start(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
+	return s.startWith(ctx, req, req.Args())
+}
+
+func (s *Service) startWith(ctx context.Context, req *bot.Request, desc string) ([]bot.Reply, error) {
+	if req.Identity == nil || len(req.Identity.Projects) == 0 {
+		return []bot.Reply{bot.Text("抱歉，您还没有加入任何项目，暂时无法在这里报修。请联系项目经理把您加入项目后再试。")}, nil
+	}
+	prefill := map[string]string{}
+	if utf8.RuneCountInString(strings.TrimSpace(desc)) >= minDescRunes {
+		prefill[slotDesc] = strings.TrimSpace(desc)
+	}
+	st := bot.NewFormState(s.form, prefill, req.Now)
+	var projects []string
+	for _, m := range req.Identity.Projects {
+		projects = append(projects, m.ProjectID+"\t"+m.ProjectName)
+	}
+	st.Data[dataProjects] = strings.Join(projects, "\n")
+	if len(projects) == 1 {
+		if err := s.chooseProject(ctx, &st, req.Identity.Projects[0].ProjectID); err != nil {
+			return nil, err
+		}
+	}
+	out := []bot.Reply{bot.Text("%s\n随时回复「取消」退出，「上一步」返回，「为什么」查看说明。", s.form.Intro)}
+	for _, slot := range append([]string(nil), st.Order...) {
+		extra, end, err := s.afterSlot(ctx, req, &st, slot)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, extra...)
+		if end {
+			return out, nil
+		}
+	}
+	replan(s.form, &st)
+	req.Session.Form = &st
+	return append(out, s.prompt(&st)), nil
+}
+
+// replan moves the dialog to the first unanswered slot that applies (the form
+// engine's own planning, needed here because Data is filled after NewFormState).
+func replan(f *bot.Form, st *bot.FormState) {
+	st.Tries = 0
+	for i := range f.Slots {
+		sl := &f.Slots[i]
+		if answered(st, sl.Name) || (sl.When != nil && !sl.When(st)) {
+			continue
+		}
+		st.Slot, st.Stage = sl.Name, bot.StageFilling
+		return
+	}
+	st.Slot, st.Stage = "", bot.StageConfirm
+}
+
+func answered(st *bot.FormState, slot string) bool {
+	for _, s := range st.Order {
+		if s == slot {
+			return true
+		}
+	}
+	return false
+}
+
+// prompt renders the current question; dynamic option lists get buttons.
+func (s *Service) prompt(st *bot.FormState) bot.Reply {
+	r := bot.PromptReply(s.form, st)
+	key := map[string]string{slotProject: dataProjects, slotProduct: dataProducts}[st.Slot]
+	opts := lines(st.Data[key])
+	if st.Stage != bot.StageFilling || key == "" || len(opts) == 0 || r.Card != nil {
+		return r
+	}
+	c := bot.Card{Title: "报修", Description: r.Text}
+	for _, o := range opts {
+		c.Buttons = append(c.Buttons, bot.Button{Label: optionLabel(o), Value: optionLabel(o)})
+	}
+	return bot.CardReply(c)
+}
+
+// complete files the ticket when the reporter confirms the summary. It is
+// idempotent on the confirming message, so a reprocessed message files nothing new.
+func (s *Service) complete(ctx context.Context, req *bot.Request, st *bot.FormState) ([]bot.Reply, error) {
+	p, err := s.project(ctx, st.Data[dataProject])
+	if err != nil {
+		return nil, err
+	}
+	t := s.newTicket(req, st, p)
+	key := req.Msg.ID
+	if key == "" {
+		key = fmt.Sprintf("%s:%d", req.UserID(), st.StartedAt.UnixNano())
+	}
+	first := ticketstore.Event{At: t.CreatedAt, Actor: t.Reporter, Kind: ticketstore.EventCreated,
+		To: ticketstore.StatusNew, Text: "提交报修"}
+	if _, _, err := s.d.Store.Create(ctx, t, key, first); err != nil {
+		return nil, bot.NewUserError("工单保存失败", err)
+	}
+	out := []bot.Reply{bot.CardReply(bot.Card{Title: "报修已提交：" + t.ID,
+		Description: fmt.Sprintf("已通知工程师%s处理，状态有变化我会告诉您。可回复「工单 %s」查看进度，「我的工单」查看全部。",
+			s.name(t.Assignee), t.ID),
+		Fields: []bot.Field{{Key: "优先级", Value: priorityLabel(t.Priority)},
+			{Key: "响应时限", Value: s.clock(t.ResponseDue)}, {Key: "解决时限", Value: s.clock(t.ResolveDue)}},
+		Buttons: []bot.Button{{Label: "查看工单", Value: "工单 " + t.ID}, {Label: "我的工单", Value: "我的工单"}}})}
+	if t.Assignee != "" && t.Assignee != t.Reporter {
+		out = append(out, s.newTicketCard(t, t.Assignee, "新报修工单"))
+	}
+	return out, nil
+}
+
+func (s *Service) newTicket(req *bot.Request, st *bot.FormState, p registry.Project) *ticketstore.Ticket {
+	v := st.Values
+	prio := Priority(v[slotImpact], v[slotUrgency])
+	target := s.slaTarget(p, prio)
+	now := req.Now
+	t := &ticketstore.Ticket{Project: p.ID, Reporter: req.UserID(), ReporterName: req.Identity.DisplayName(),
+		Assignee: onCall(p), Status: ticketstore.StatusNew, Priority: prio, Impact: v[slotImpact],
+		Urgency: v[slotUrgency], Product: v[slotProduct], Title: title(v[slotProduct], v[slotDesc]),
+		Description: v[slotDesc], Location: v[slotLocation], Phone: v[slotPhone],
+		CreatedAt: now, UpdatedAt: now, ResponseDue: now.Add(target.FirstResponse), ResolveDue: now.Add(target.Resolution)}
+	if refs := v[slotPhotos]; refs != "" {
+		for _, ref := range strings.Split(refs, ",") {
+			t.Photos = append(t.Photos, ticketstore.Photo{Ref: ref, ThumbRef: st.Data[thumbPrefix+ref]})
+		}
+	}
+	return t
+}
+
+// onCall is who gets new tickets: the on-call engineer, else the first engineer, else the PM.
+func onCall(p registry.Project) string {
+	if p.Oncall != "" {
+		return p.Oncall
+	}
+	for _, m := range p.Members {
+		if m.Role == bot.RoleEngineer {
+			return m.User
+		}
+	}
+	return p.PM
+}
+
+// title is a short headline: the product and the start of the description.
+func title(product, desc string) string {
+	d := []rune(strings.Join(strings.Fields(desc), " "))
+	if len(d) > 24 {
+		d = append(d[:24], '…')
+	}
+	if product == "" || product == "其他" {
+		return string(d)
+	}
+	return product + "：" + string(d)
+}
+
+// newTicketCard tells an engineer about a ticket, with a 受理 button.
+func (s *Service) newTicketCard(t *ticketstore.Ticket, to, heading string) bot.Reply {
+	c := bot.Card{Title: fmt.Sprintf("%s %s（%s）", heading, t.ID, t.Priority), Description: t.Description,
+		Fields: []bot.Field{{Key: "项目", Value: t.Project}, {Key: "系统或产品", Value: t.Product},
+			{Key: "提交人", Value: s.name(t.Reporter)}, {Key: "影响范围", Value: t.Impact},
+			{Key: "紧急程度", Value: t.Urgency}, {Key: "响应时限", Value: s.clock(t.ResponseDue)}},
+		Buttons: []bot.Button{{Label: "受理 " + t.ID, Value: "受理 " + t.ID, Style: 1},
+			{Label: "查看详情", Value: "工单 " + t.ID}}}
+	if t.Location != "" {
+		c.Fields = append(c.Fields, bot.Field{Key: "位置或部门", Value: t.Location})
+	}
+	if t.Phone != "" {
+		c.Fields = append(c.Fields, bot.Field{Key: "联系电话", Value: t.Phone})
+	}
+	if len(t.Photos) > 0 {
+		c.Fields = append(c.Fields, bot.Field{Key: "照片", Value: fmt.Sprintf("%d 张", len(t.Photos))})
+	}
+	r := bot.CardReply(c)
+	r.To = to
+	return r
+}
+
+func (s *Service) clock(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(s.d.Location).Format("01-02 15:04")
+}

@@ -1,0 +1,297 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"deliverybot/bot"
+)
+
+// FormName is the filing dialog's name in sessions.
+const FormName = "ticket"
+
+// Slot names.
+const (
+	slotProject  = "project"
+	slotProduct  = "product"
+	slotDesc     = "desc"
+	slotKB       = "kb"
+	slotMerge    = "merge"
+	slotLocation = "location"
+	slotImpact   = "impact"
+	slotUrgency  = "urgency"
+	slotPhone    = "phone"
+	slotPhotos   = "photos"
+)
+
+// Keys in FormState.Data.
+const (
+	dataProjects = "projects"  // "id\tname\n…" the reporter can file for
+	dataProject  = "project"   // chosen project ID
+	dataProducts = "products"  // "a\nb" the chosen project's products
+	dataKB       = "kb"        // "1" while a KB answer waits for 能/不能
+	dataSimilar  = "similar"   // ID of a similar open ticket to offer
+	dataTitle    = "sim_title" // its title
+	dataPriority = "priority"
+	thumbPrefix  = "thumb:" // thumb:<photo ref> → thumbnail ref
+)
+
+// minDescRunes is the shortest useful problem description.
+const minDescRunes = 5
+
+func (s *Service) newForm() *bot.Form {
+	return &bot.Form{
+		Name:  FormName,
+		Title: "报修",
+		Intro: "好的，我来帮您提交报修。",
+		Slots: []bot.Slot{
+			{Name: slotProject, Label: "项目", PromptFunc: listPrompt("请问是哪个项目的问题？", dataProjects),
+				Help: "您参与了多个项目，选对项目才能通知到负责的工程师。", Validate: nonEmpty,
+				When: func(st *bot.FormState) bool { return len(lines(st.Data[dataProjects])) > 1 }},
+			{Name: slotProduct, Label: "系统或产品", Aliases: []string{"系统", "产品"},
+				PromptFunc: listPrompt("是哪个系统或产品出了问题？", dataProducts), Validate: nonEmpty,
+				Help: "工程师按系统分工，选对系统能更快找到合适的人处理。"},
+			{Name: slotDesc, Label: "问题描述", Aliases: []string{"描述", "问题", "现象"},
+				Prompt:   "请描述一下遇到的问题（例如：审批流程打不开，提示“网络错误”）。",
+				Help:     "描述越具体，工程师越快定位问题；我也会先帮您查一下有没有现成的解决办法。",
+				Validate: bot.MinRunes(minDescRunes, "问题描述")},
+			{Name: slotKB, Label: "知识库建议", Prompt: "这个能解决吗？",
+				Choices: []bot.Choice{{Value: "能", Aliases: []string{"能解决", "解决了", "可以", "好了", "有用"}},
+					{Value: "不能", Aliases: []string{"不能解决", "没解决", "不行", "没用", "还是不行"}}},
+				When: func(st *bot.FormState) bool { return st.Data[dataKB] == "1" }},
+			{Name: slotMerge, Label: "补充到已有工单", PromptFunc: mergePrompt,
+				Choices: []bot.Choice{{Value: "是", Aliases: []string{"要", "补充", "好", "好的", "对"}},
+					{Value: "否", Aliases: []string{"不要", "不用", "新建", "不是", "新工单"}}},
+				When: func(st *bot.FormState) bool { return st.Data[dataSimilar] != "" }},
+			{Name: slotLocation, Label: "位置或部门", Aliases: []string{"位置", "地点", "部门"}, Optional: true,
+				Prompt: "问题在哪里或哪个部门出现？（例如：三楼东侧打印室、财务部）",
+				Help:   "现场问题需要知道位置，工程师才能上门处理。"},
+			{Name: slotImpact, Label: "影响范围", Aliases: []string{"范围", "影响"}, Prompt: "这个问题影响多少人？",
+				Help: "影响范围和紧急程度一起决定处理优先级。",
+				Choices: []bot.Choice{{Value: ImpactMe, Aliases: []string{"只有我", "我自己", "个人", "一个人"}},
+					{Value: ImpactDept, Aliases: []string{"本部门", "整个部门", "科室", "我们部门"}},
+					{Value: ImpactCompany, Aliases: []string{"全部", "所有人", "整个公司", "公司", "全院", "全员"}}}},
+			{Name: slotUrgency, Label: "紧急程度", Aliases: []string{"紧急", "急不急"}, Prompt: "有多紧急？",
+				Help: "紧急程度和影响范围一起决定处理优先级和响应时限。",
+				Choices: []bot.Choice{{Value: UrgencyLow, Aliases: []string{"不着急", "不紧急", "慢慢来"}},
+					{Value: UrgencyNormal, Aliases: []string{"普通", "还好", "正常"}},
+					{Value: UrgencyHigh, Aliases: []string{"急", "很急", "非常紧急", "特急", "加急"}}}},
+			{Name: slotPhone, Label: "联系电话", Aliases: []string{"电话", "手机", "手机号"}, Optional: true,
+				Prompt: "留一个联系电话吧，方便工程师联系您。", Validate: bot.ValidatePhone,
+				Help: "工程师可能需要电话确认现象，不留也可以。"},
+			{Name: slotPhotos, Label: "照片", Aliases: []string{"图片", "截图"}, Images: true, Optional: true,
+				Prompt: "如果方便，请发送现场照片或报错截图。",
+				Help:   "照片能帮工程师远程判断问题，减少来回沟通。"},
+		},
+		AfterSlot: s.afterSlot,
+		Complete:  s.complete,
+	}
+}
+
+func nonEmpty(in string) (string, string) {
+	if strings.TrimSpace(in) == "" {
+		return "", "请输入内容。"
+	}
+	return strings.TrimSpace(in), ""
+}
+
+func lines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// listPrompt numbers the options kept in st.Data[key] (one per line, "id\tlabel").
+func listPrompt(question, key string) func(st *bot.FormState) string {
+	return func(st *bot.FormState) string {
+		opts := lines(st.Data[key])
+		if len(opts) == 0 {
+			return question
+		}
+		var b strings.Builder
+		b.WriteString(question + "请回复序号或名称：")
+		for i, o := range opts {
+			fmt.Fprintf(&b, "\n%d. %s", i+1, optionLabel(o))
+		}
+		return b.String()
+	}
+}
+
+func optionLabel(o string) string {
+	if _, label, ok := strings.Cut(o, "\t"); ok {
+		return label
+	}
+	return o
+}
+
+func optionValue(o string) string {
+	v, _, _ := strings.Cut(o, "\t")
+	return v
+}
+
+// pickOption resolves an answer (number, value or label) against options.
+func pickOption(opts []string, answer string) (string, bool) {
+	answer = strings.TrimSpace(answer)
+	if n, err := strconv.Atoi(answer); err == nil && n >= 1 && n <= len(opts) {
+		return optionValue(opts[n-1]), true
+	}
+	for _, o := range opts {
+		if strings.EqualFold(answer, optionValue(o)) || strings.EqualFold(answer, optionLabel(o)) {
+			return optionValue(o), true
+		}
+	}
+	return "", false
+}
+
+func mergePrompt(st *bot.FormState) string {
+	id := st.Data[dataSimilar]
+	return fmt.Sprintf("您 24 小时内提交过一个相似的工单 %s「%s」，还没有处理完。要补充到 %s 吗？（选「否」将新建工单）",
+		id, st.Data[dataTitle], id)
+}
+
+// unask removes an answer so the slot's condition decides again whether to ask it.
+func unask(st *bot.FormState, slot string) {
+	delete(st.Values, slot)
+	out := st.Order[:0]
+	for _, s := range st.Order {
+		if s != slot {
+			out = append(out, s)
+		}
+	}
+	st.Order = out
+}
+
+// afterSlot runs the side effects of an answer: resolve dynamic choices, search
+// the KB, look for similar tickets, compute the priority.
+func (s *Service) afterSlot(ctx context.Context, req *bot.Request, st *bot.FormState, slot string) ([]bot.Reply, bool, error) {
+	switch slot {
+	case slotProject:
+		return s.afterProject(ctx, st)
+	case slotProduct:
+		return afterProduct(st), false, nil
+	case slotDesc:
+		return s.afterDesc(ctx, req, st)
+	case slotKB:
+		return s.afterKB(ctx, st)
+	case slotMerge:
+		return s.afterMerge(ctx, req, st)
+	case slotImpact, slotUrgency:
+		return afterPriority(st, slot), false, nil
+	}
+	return nil, false, nil
+}
+
+func (s *Service) afterProject(ctx context.Context, st *bot.FormState) ([]bot.Reply, bool, error) {
+	id, ok := pickOption(lines(st.Data[dataProjects]), st.Values[slotProject])
+	if !ok {
+		unask(st, slotProject)
+		return []bot.Reply{bot.Text("没有找到这个项目，请从列表里选择。")}, false, nil
+	}
+	if err := s.chooseProject(ctx, st, id); err != nil {
+		return nil, false, err
+	}
+	for _, o := range lines(st.Data[dataProjects]) {
+		if optionValue(o) == id {
+			st.Values[slotProject] = optionLabel(o)
+		}
+	}
+	return nil, false, nil
+}
+
+// chooseProject remembers the project and offers its products.
+func (s *Service) chooseProject(ctx context.Context, st *bot.FormState, id string) error {
+	p, err := s.project(ctx, id)
+	if err != nil {
+		return err
+	}
+	st.Data[dataProject] = id
+	products := append(append([]string(nil), p.Products...), "其他")
+	st.Data[dataProducts] = strings.Join(products, "\n")
+	if v := st.Values[slotProduct]; v != "" {
+		if _, ok := pickOption(products, v); !ok {
+			unask(st, slotProduct) // chosen for another project
+		}
+	}
+	return nil
+}
+
+func afterProduct(st *bot.FormState) []bot.Reply {
+	opts := lines(st.Data[dataProducts])
+	if len(opts) == 0 {
+		return nil
+	}
+	v, ok := pickOption(opts, st.Values[slotProduct])
+	if !ok {
+		unask(st, slotProduct)
+		return []bot.Reply{bot.Text("「%s」不在本项目的系统列表里，请从列表中选择；都不是请选「其他」。", st.Values[slotProduct])}
+	}
+	st.Values[slotProduct] = v
+	return nil
+}
+
+// afterDesc searches the KB and the reporter's recent tickets with the description.
+func (s *Service) afterDesc(ctx context.Context, req *bot.Request, st *bot.FormState) ([]bot.Reply, bool, error) {
+	desc := st.Values[slotDesc]
+	var out []bot.Reply
+	delete(st.Data, dataKB)
+	unask(st, slotKB)
+	if faq := s.faq(req); faq != nil {
+		if ans, ok := faq.Answer(ctx, req, desc); ok && len(ans) > 0 {
+			st.Data[dataKB] = "1"
+			out = append(out, bot.Text("提交之前，我在知识库里找到一个可能的解决办法："))
+			out = append(out, ans...)
+		}
+	}
+	delete(st.Data, dataSimilar)
+	delete(st.Data, dataTitle)
+	unask(st, slotMerge)
+	sim, err := s.similarOpen(ctx, req.UserID(), st.Data[dataProject], desc)
+	if err != nil {
+		return nil, false, err
+	}
+	if sim != nil {
+		st.Data[dataSimilar], st.Data[dataTitle] = sim.ID, sim.Title
+	}
+	return out, false, nil
+}
+
+func (s *Service) afterKB(ctx context.Context, st *bot.FormState) ([]bot.Reply, bool, error) {
+	if st.Values[slotKB] == "能" {
+		if err := s.d.Store.AddDeflection(ctx, st.Data[dataProject]); err != nil {
+			return nil, false, err
+		}
+		return []bot.Reply{bot.Text("太好了，问题解决了就不提交报修了。以后遇到问题随时找我。")}, true, nil
+	}
+	delete(st.Data, dataKB)
+	unask(st, slotKB)
+	return []bot.Reply{bot.Text("好的，我们继续提交报修。")}, false, nil
+}
+
+func (s *Service) afterMerge(ctx context.Context, req *bot.Request, st *bot.FormState) ([]bot.Reply, bool, error) {
+	id := st.Data[dataSimilar]
+	if st.Values[slotMerge] == "是" {
+		out, err := s.appendToSimilar(ctx, req, id, st.Values[slotDesc])
+		return out, err == nil, err
+	}
+	delete(st.Data, dataSimilar)
+	unask(st, slotMerge)
+	return []bot.Reply{bot.Text("好的，为您新建一个工单。")}, false, nil
+}
+
+// afterPriority tells the reporter the priority once impact and urgency are known.
+func afterPriority(st *bot.FormState, slot string) []bot.Reply {
+	impact, urgency := st.Values[slotImpact], st.Values[slotUrgency]
+	if impact == "" || urgency == "" {
+		return nil
+	}
+	p := Priority(impact, urgency)
+	changed := st.Data[dataPriority] != "" && st.Data[dataPriority] != p
+	st.Data[dataPriority] = p
+	if slot == slotUrgency || changed {
+		return []bot.Reply{bot.Text("根据影响范围「%s」和紧急程度「%s」，优先级为 %s。", impact, urgency, priorityLabel(p))}
+	}
+	return nil
+}

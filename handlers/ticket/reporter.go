@@ -1,0 +1,208 @@
+package ticket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"deliverybot/bot"
+	"deliverybot/handlers/ticket/ticketstore"
+)
+
+// latestOwn fills in the ID when a reporter answers 解决了/没解决/评分 without one:
+// their newest ticket that is waiting for exactly that answer.
+func (s *Service) latestOwn(ctx context.Context, req *bot.Request, args string, want func(*ticketstore.Ticket) bool) (string, error) {
+	if id, _ := splitID(args); id != "" {
+		return args, nil
+	}
+	list, err := s.d.Store.List(ctx, ticketstore.Filter{Reporter: req.UserID()})
+	if err != nil {
+		return "", err
+	}
+	for _, t := range list {
+		if want(t) {
+			return t.ID + " " + args, nil
+		}
+	}
+	return args, nil
+}
+
+func waitingConfirmation(t *ticketstore.Ticket) bool { return t.Status == ticketstore.StatusResolved }
+
+func waitingRating(t *ticketstore.Ticket) bool {
+	return t.Status == ticketstore.StatusClosed && t.Rating == 0
+}
+
+func (s *Service) confirmResolved(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
+	args, err := s.latestOwn(ctx, req, args, waitingConfirmation)
+	if err != nil {
+		return nil, err
+	}
+	t, _, err := s.run(ctx, req, args, change{verb: "确认解决", to: ticketstore.StatusClosed,
+		from: []ticketstore.Status{ticketstore.StatusResolved}, allow: reporterOnly,
+		apply: func(t *ticketstore.Ticket, req *bot.Request) ticketstore.Event {
+			t.ClosedAt = req.Now
+			return ticketstore.Event{Text: "提交人确认已解决"}
+		}})
+	return s.reply(t, err, "解决了 BX-20261126-0001", func(t *ticketstore.Ticket) []bot.Reply {
+		out := []bot.Reply{ratingCard(t)}
+		if t.Assignee != "" && t.Assignee != req.UserID() {
+			out = append(out, bot.Reply{To: t.Assignee, Text: fmt.Sprintf("提交人已确认工单 %s 解决，工单已关闭。", t.ID)})
+		}
+		return out
+	})
+}
+
+// ratingCard asks for the CSAT score; "1"…"5" answer it on text channels.
+func ratingCard(t *ticketstore.Ticket) bot.Reply {
+	labels := []string{"1 分 很不满意", "2 分 不满意", "3 分 一般", "4 分 满意", "5 分 非常满意"}
+	c := bot.Card{Title: "工单 " + t.ID + " 已关闭", Description: "感谢确认！请为这次服务打个分（1–5 分）："}
+	for i, l := range labels {
+		c.Buttons = append(c.Buttons, bot.Button{Label: l, Value: fmt.Sprintf("评分 %s %d", t.ID, i+1)})
+	}
+	return bot.CardReply(c)
+}
+
+func (s *Service) notResolved(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
+	args, err := s.latestOwn(ctx, req, args, waitingConfirmation)
+	if err != nil {
+		return nil, err
+	}
+	t, _, err := s.run(ctx, req, args, change{verb: "重新打开", to: ticketstore.StatusReopened,
+		from: []ticketstore.Status{ticketstore.StatusResolved}, allow: reporterOnly,
+		apply: func(t *ticketstore.Ticket, req *bot.Request) ticketstore.Event {
+			_, why := splitID(args)
+			return ticketstore.Event{Text: strings.TrimSpace("提交人反馈没解决 " + why)}
+		}})
+	return s.reply(t, err, "没解决 BX-20261126-0001", func(t *ticketstore.Ticket) []bot.Reply {
+		return append([]bot.Reply{bot.Text("抱歉问题还没解决，工单 %s 已重新打开，已通知%s继续处理。", t.ID, s.name(t.Assignee))},
+			s.reopenedCard(req, t)...)
+	})
+}
+
+func (s *Service) reopenedCard(req *bot.Request, t *ticketstore.Ticket) []bot.Reply {
+	if t.Assignee == "" || t.Assignee == req.UserID() {
+		return nil
+	}
+	r := bot.CardReply(bot.Card{Title: "工单 " + t.ID + " 被重新打开",
+		Description: fmt.Sprintf("%s反馈问题没有解决：%s", s.name(req.UserID()), t.Title),
+		Buttons:     []bot.Button{{Label: "处理中 " + t.ID, Value: "处理中 " + t.ID}, {Label: "查看详情", Value: "工单 " + t.ID}}})
+	r.To = t.Assignee
+	return []bot.Reply{r}
+}
+
+// reopen brings back a resolved or closed ticket (reporter, or the project's engineers).
+func (s *Service) reopen(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
+	t, _, err := s.run(ctx, req, args, change{verb: "重新打开", to: ticketstore.StatusReopened,
+		from: []ticketstore.Status{ticketstore.StatusResolved, ticketstore.StatusClosed},
+		allow: func(id *bot.Identity, uid string, t *ticketstore.Ticket) error {
+			if t.Reporter == uid || canWork(id, t) {
+				return nil
+			}
+			if canView(id, uid, t) {
+				return denial(fmt.Sprintf("抱歉，只有提交人或该项目的实施工程师可以重新打开工单 %s。", t.ID))
+			}
+			return viewDenial(t.ID)
+		},
+		apply: func(t *ticketstore.Ticket, _ *bot.Request) ticketstore.Event {
+			t.ClosedAt = time.Time{}
+			return ticketstore.Event{Text: "重新打开"}
+		}})
+	return s.reply(t, err, "重新打开 BX-20261126-0001", func(t *ticketstore.Ticket) []bot.Reply {
+		out := []bot.Reply{bot.Text("工单 %s 已重新打开。", t.ID)}
+		out = append(out, s.reopenedCard(req, t)...)
+		return append(out, s.notifyReporter(req, t, fmt.Sprintf("您的工单 %s 已被%s重新打开。", t.ID, s.name(req.UserID())))...)
+	})
+}
+
+func (s *Service) rate(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
+	args, err := s.latestOwn(ctx, req, args, waitingRating)
+	if err != nil {
+		return nil, err
+	}
+	_, rest := splitID(args)
+	score, convErr := strconv.Atoi(strings.TrimSuffix(strings.Fields(rest + " x")[0], "分"))
+	if convErr != nil || score < 1 || score > 5 {
+		return []bot.Reply{bot.Text("请给出 1 到 5 的整数评分，例如：评分 BX-20261126-0001 5")}, nil
+	}
+	t, _, err := s.run(ctx, req, args, change{verb: "评分",
+		from: []ticketstore.Status{ticketstore.StatusClosed, ticketstore.StatusResolved},
+		allow: func(id *bot.Identity, uid string, t *ticketstore.Ticket) error {
+			if err := reporterOnly(id, uid, t); err != nil {
+				return err
+			}
+			if t.Rating != 0 {
+				return denial(fmt.Sprintf("工单 %s 已经评过分（%d 分），谢谢！", t.ID, t.Rating))
+			}
+			return nil
+		},
+		apply: func(t *ticketstore.Ticket, _ *bot.Request) ticketstore.Event {
+			t.Rating = score
+			return ticketstore.Event{Kind: ticketstore.EventRated, Text: fmt.Sprintf("%d 分", score)}
+		}})
+	return s.reply(t, err, "评分 BX-20261126-0001 5", func(t *ticketstore.Ticket) []bot.Reply {
+		return []bot.Reply{bot.Text("收到您的 %d 分评价，谢谢！我们会继续改进。", t.Rating)}
+	})
+}
+
+// nudge (催一下) reminds the assignee, at most once per NudgeWindow per ticket.
+func (s *Service) nudge(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
+	id, _ := splitID(args)
+	if id == "" {
+		return []bot.Reply{bot.Text("请带上工单编号，例如：催一下 BX-20261126-0001")}, nil
+	}
+	t, err := s.d.Store.Get(ctx, id)
+	if out, ok := s.lookupFailed(id, err); ok {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !canView(req.Identity, req.UserID(), t) {
+		return []bot.Reply{{Text: string(viewDenial(id))}}, nil
+	}
+	if !t.Status.Open() {
+		return []bot.Reply{bot.Text("工单 %s 当前状态是「%s」，不需要催办。", id, t.Status.Label())}, nil
+	}
+	ok, err := s.d.Store.TryNudge(ctx, id, s.d.NudgeWindow)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return []bot.Reply{bot.Text("已经催过了，工程师%s会尽快处理。%s 内对同一工单只能催一次，请稍后再试。",
+			s.name(t.Assignee), humanWindow(s.d.NudgeWindow))}, nil
+	}
+	if _, err := s.d.Store.Update(ctx, id, func(t *ticketstore.Ticket) (ticketstore.Event, error) {
+		return ticketstore.Event{At: req.Now, Actor: req.UserID(), Kind: ticketstore.EventNudged, Text: "催办"}, nil
+	}); err != nil {
+		return nil, err
+	}
+	out := []bot.Reply{bot.Text("已提醒%s尽快处理工单 %s。", s.name(t.Assignee), id)}
+	if t.Assignee != "" && t.Assignee != req.UserID() {
+		r := bot.CardReply(bot.Card{Title: "催办：" + id,
+			Description: fmt.Sprintf("%s在催工单「%s」（%s，当前%s），请尽快处理。", s.name(req.UserID()), t.Title,
+				t.Priority, t.Status.Label()),
+			Buttons: []bot.Button{{Label: "查看详情", Value: "工单 " + id}}})
+		r.To = t.Assignee
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func humanWindow(d time.Duration) string {
+	m := int(d.Minutes())
+	if m%60 == 0 {
+		return fmt.Sprintf("%d 小时", m/60)
+	}
+	return fmt.Sprintf("%d 分钟", m)
+}
+
+func (s *Service) lookupFailed(id string, err error) ([]bot.Reply, bool) {
+	if errors.Is(err, ticketstore.ErrNotFound) {
+		return []bot.Reply{bot.Text("没有找到工单 %s，请检查编号（格式如 BX-20261126-0001）。", id)}, true
+	}
+	return nil, false
+}
