@@ -55,13 +55,15 @@ func exactDuplicates(ix *Index) []LintIssue {
 		e := &ix.entries[i]
 		mine := map[string]bool{}
 		for _, ph := range e.Phrasings() {
-			n := ix.norm.Normalize(ph)
-			if mine[n] {
+			// Within one entry only literal repeats are mistakes; phrasings the
+			// synonym table makes equal are harmless.
+			if basic := BasicNormalize(ph); mine[basic] {
 				issues = append(issues, LintIssue{Kind: LintSelfDuplicated, A: e.ID,
 					Detail: fmt.Sprintf("条目 %s（%s）重复列出了说法「%s」", e.ID, e.Source, ph)})
 				continue
 			}
-			mine[n] = true
+			mine[BasicNormalize(ph)] = true
+			n := ix.norm.Normalize(ph)
 			if j, ok := owner[n]; ok && j != i {
 				o := &ix.entries[j]
 				issues = append(issues, LintIssue{Kind: LintDuplicate, A: o.ID, B: e.ID, Score: 1,

@@ -33,15 +33,14 @@ type tableRow struct {
 func ParseCSV(r io.Reader, file string) ([]Entry, []RowError) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
 	var rows []tableRow
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
@@ -50,6 +49,7 @@ func ParseCSV(r io.Reader, file string) ([]Entry, []RowError) {
 			// report it rather than guess where rows start.
 			return nil, []RowError{{File: file, Line: line, Reason: "CSV 格式错误：" + err.Error()}}
 		}
+		line, _ := cr.FieldPos(0)
 		rows = append(rows, tableRow{line: line, cells: rec})
 	}
 	return parseTable(rows, file)

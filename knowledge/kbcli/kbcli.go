@@ -8,10 +8,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // DefaultKB is where the demo KB lives when neither --kb nor DELIVERYBOT_KB is set.
 const DefaultKB = "deploy/demo/kb"
+
+// DefaultPrefix is the Redis key prefix when CLI.Prefix is empty.
+const DefaultPrefix = "deliverybot:"
 
 func defaultKBPath() string {
 	if p := os.Getenv("DELIVERYBOT_KB"); p != "" {
@@ -26,29 +31,50 @@ var ErrUsage = errors.New("usage")
 func usageErr(msg string) error { return fmt.Errorf("%w: %s", ErrUsage, msg) }
 
 const usage = `用法：deliverybot kb <子命令> [参数]
-  import FILE [--kb DIR] [--dry-run]   校验并导入 .md/.csv/.xlsx，报告坏行（含行号），只写入好的行
-  lint [DIR]                           检查重复与近似重复的问题
+  import FILE [--kb DIR] [--dry-run] [--json]
+        校验并导入 .md/.csv/.xlsx：报告每个坏行（含行号和原因），只把好的行写入 DIR/<文件名>.csv（先写临时文件再改名）
+  lint [DIR] [--json]
+        检查坏行、重复和近似重复的问题；有坏行或重复时返回错误
   eval --kb PATH --queries FILE [--json] [--baseline] [--misses]
-                                       评估检索质量
-  gaps [--n 20]                        列出最常见的未回答问题和被标为「没用」的条目
+        评估检索质量：n、hit_at_1、hit_at_3、mrr、oos_rejection、answered_rate
+  gaps [--n 20] [--json]
+        列出最常被问到却没有答案的问题，以及被标为「没用」最多的条目
   reload [--kb PATH] [--pid N | --pidfile FILE]
-                                       校验知识库，并向运行中的服务发送 SIGHUP 重新加载
+        严格校验知识库；给出进程号时向运行中的服务发送 SIGHUP，让它原子地换上新索引
+        （服务也会每隔几秒检查文件变化并自动重新加载；校验失败时继续使用旧索引）
 `
 
-// Run executes `kb` with args (the words after "kb").
+// CLI carries the dependencies of the subcommands that need stored data.
+type CLI struct {
+	// Redis opens the store `kb gaps` reads. When nil, REDIS_URL is used.
+	Redis func(ctx context.Context) (redis.UniversalClient, func(), error)
+	// Prefix is the deployment's Redis key prefix (DefaultPrefix when empty).
+	Prefix string
+}
+
+// Run executes `kb` with args (the words after "kb") with default dependencies.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return CLI{}.Run(ctx, args, stdout, stderr)
 }
 
-// Run executes `kb` with args using the CLI's dependencies.
+// Run executes `kb` with args.
 func (c CLI) Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageErr("缺少子命令")
 	}
+	rest := args[1:]
 	switch args[0] {
+	case "import":
+		return runImport(ctx, rest, stdout, stderr)
+	case "lint":
+		return runLint(ctx, rest, stdout, stderr)
 	case "eval":
-		return runEval(ctx, args[1:], stdout, stderr)
+		return runEval(ctx, rest, stdout, stderr)
+	case "gaps":
+		return c.runGaps(ctx, rest, stdout, stderr)
+	case "reload":
+		return runReload(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -57,5 +83,45 @@ func (c CLI) Run(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return usageErr("未知的子命令 " + args[0])
 }
 
-// CLI carries the dependencies of the subcommands that need stored data.
-type CLI struct{}
+func (c CLI) prefix() string {
+	if c.Prefix == "" {
+		return DefaultPrefix
+	}
+	return c.Prefix
+}
+
+func (c CLI) openRedis(ctx context.Context) (redis.UniversalClient, func(), error) {
+	if c.Redis != nil {
+		return c.Redis(ctx)
+	}
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		return nil, nil, errors.New("kb gaps 需要 Redis：请设置 REDIS_URL（或通过 deliverybot 主程序使用内置存储）")
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("REDIS_URL 无效：%w", err)
+	}
+	rdb := redis.NewClient(opt)
+	return rdb, func() { _ = rdb.Close() }, nil
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments ("import FILE --kb DIR" and "import --kb DIR FILE").
+func parseInterspersed(fs interface {
+	Parse([]string) error
+	Args() []string
+}, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

@@ -1,0 +1,135 @@
+package knowledge
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestImportCSVKeepsGoodRowsAndReportsBadOnes(t *testing.T) {
+	kbDir := t.TempDir()
+	copyFile(t, "testdata/unit/basic.md", filepath.Join(kbDir, "basic.md"))
+	rep, err := Import("testdata/unit/mixed.csv", kbDir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Imported != 3 || len(rep.Rejected) != 3 || rep.Target != filepath.Join(kbDir, "mixed.csv") {
+		t.Fatalf("report = %+v", rep)
+	}
+	kb, err := Load(kbDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kb.Entries) != 6 {
+		t.Fatalf("KB has %d entries after import, want 3 + 3", len(kb.Entries))
+	}
+	if kb.Err() != nil && len(kb.Problems) != 1 { // basic.md's empty answer only
+		t.Fatalf("imported file has problems: %+v", kb.Problems)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(kbDir, ".import-*"))
+	if len(leftovers) != 0 {
+		t.Fatalf("temp files left: %v", leftovers)
+	}
+}
+
+func TestImportXLSXRejectsClashingIDs(t *testing.T) {
+	kbDir := t.TempDir()
+	copyFile(t, "testdata/unit/basic.md", filepath.Join(kbDir, "basic.md"))
+	src := filepath.Join(t.TempDir(), "faq.xlsx")
+	if err := os.WriteFile(src, writeXLSX(t, [][]string{
+		{"question", "answer", "id"},
+		{"新员工怎么开通账号", "找管理员开通。", "acc-open"},
+		{"vpn 怎么重置", "联系 IT。", "vpn-login"}, // ID already in basic.md
+		{"", "缺问题", "x"},
+	}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Import(src, kbDir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRowErrors(t, rep.Rejected, map[int]string{3: "已被知识库中的 basic.md:5 使用", 4: "问题为空"})
+	if rep.Imported != 1 {
+		t.Fatalf("imported %d, want 1", rep.Imported)
+	}
+	data, err := os.ReadFile(filepath.Join(kbDir, "faq.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), "id,question,answer,similar,category\nacc-open,新员工怎么开通账号") {
+		t.Fatalf("written file:\n%s", data)
+	}
+	// Re-importing replaces the earlier import instead of clashing with it.
+	rep, err = Import(src, kbDir, false)
+	if err != nil || !rep.Replaced || rep.Imported != 1 {
+		t.Fatalf("re-import: %+v, %v", rep, err)
+	}
+}
+
+func TestImportWritesNothingWhenNoRowIsGood(t *testing.T) {
+	kbDir := t.TempDir()
+	src := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(src, []byte("id,question,answer\na,,x\nb,问题,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Import(src, kbDir, false)
+	if err == nil || len(rep.Rejected) != 2 {
+		t.Fatalf("rep=%+v err=%v", rep, err)
+	}
+	if files, _ := os.ReadDir(kbDir); len(files) != 0 {
+		t.Fatalf("KB dir written: %v", files)
+	}
+}
+
+func TestImportDryRunWritesNothing(t *testing.T) {
+	kbDir := t.TempDir()
+	rep, err := Import("testdata/unit/mixed.csv", kbDir, true)
+	if err != nil || rep.Imported != 3 {
+		t.Fatalf("rep=%+v err=%v", rep, err)
+	}
+	if files, _ := os.ReadDir(kbDir); len(files) != 0 {
+		t.Fatalf("dry run wrote %v", files)
+	}
+}
+
+func TestLintFindsDuplicates(t *testing.T) {
+	kb := &KB{Synonyms: DefaultSynonyms(), Entries: []Entry{
+		{ID: "a", Question: "企业微信怎么改名字", Answer: "x", Similar: []string{"改名", "改名"}},
+		{ID: "b", Question: "企微怎么改名字？", Answer: "y"},
+		{ID: "c", Question: "腾讯会议怎么共享屏幕", Answer: "z"},
+		{ID: "d", Question: "腾讯会议怎样共享屏幕呢", Answer: "w"},
+		{ID: "e", Question: "打卡定位失败", Answer: "v"},
+	}, Problems: []RowError{{File: "f.csv", Line: 3, Reason: "答案为空"}}}
+	kinds := map[LintKind][]string{}
+	for _, is := range Lint(kb) {
+		kinds[is.Kind] = append(kinds[is.Kind], is.A+"/"+is.B)
+	}
+	if len(kinds[LintRowError]) != 1 || len(kinds[LintSelfDuplicated]) != 1 {
+		t.Fatalf("issues = %v", kinds)
+	}
+	if strings.Join(kinds[LintDuplicate], ",") != "a/b" {
+		t.Fatalf("duplicates = %v", kinds[LintDuplicate])
+	}
+	found := false
+	for _, p := range kinds[LintNearDuplicate] {
+		found = found || p == "c/d" || p == "d/c"
+		if strings.Contains(p, "e") {
+			t.Fatalf("unrelated entry flagged: %v", p)
+		}
+	}
+	if !found {
+		t.Fatalf("near duplicates = %v, want c/d", kinds[LintNearDuplicate])
+	}
+}

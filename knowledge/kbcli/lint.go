@@ -1,0 +1,66 @@
+package kbcli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"deliverybot/knowledge"
+)
+
+// runLint implements `kb lint [DIR] [--json]`. Rejected rows and exact
+// duplicates fail the command; near duplicates are warnings.
+func runLint(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("kb lint", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "以 JSON 输出")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	dir := defaultKBPath()
+	if len(pos) > 0 {
+		dir = pos[0]
+	}
+	kb, err := knowledge.Load(dir)
+	if err != nil {
+		return err
+	}
+	issues := knowledge.Lint(kb)
+	failing := 0
+	for _, is := range issues {
+		if is.Kind != knowledge.LintNearDuplicate {
+			failing++
+		}
+	}
+	if *asJSON {
+		if issues == nil {
+			issues = []knowledge.LintIssue{}
+		}
+		if err := json.NewEncoder(stdout).Encode(issues); err != nil {
+			return err
+		}
+	} else {
+		labels := map[knowledge.LintKind]string{
+			knowledge.LintRowError:       "坏行",
+			knowledge.LintDuplicate:      "重复",
+			knowledge.LintSelfDuplicated: "重复说法",
+			knowledge.LintNearDuplicate:  "近似重复",
+		}
+		for _, is := range issues {
+			loc := ""
+			if is.Kind == knowledge.LintRowError {
+				loc = is.A + " "
+			}
+			fmt.Fprintf(stdout, "[%s] %s%s\n", labels[is.Kind], loc, is.Detail)
+		}
+		fmt.Fprintf(stdout, "%s：%d 条，%d 个问题需要修正，%d 个近似重复提醒。\n", dir, len(kb.Entries), failing, len(issues)-failing)
+	}
+	if failing > 0 {
+		return errors.New("知识库检查未通过")
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package knowledge
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestBasicNormalize(t *testing.T) {
+	cases := map[string]string{
+		"ＶＰＮ登不上！！":        "vpn登不上",
+		"  企业微信，怎么   改名？ ": "企业微信 怎么 改名",
+		"會議室怎麼預訂":         "会议室怎么预订",
+		"Excel导入-报错(42001)": "excel导入 报错 42001",
+		"帳號被鎖定了😭":         "帐号被锁定了",
+		"？！。":             "",
+	}
+	for in, want := range cases {
+		if got := BasicNormalize(in); got != want {
+			t.Errorf("BasicNormalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestNormalizerSynonyms(t *testing.T) {
+	n := NewNormalizer(SynonymTable{Groups: []SynonymGroup{
+		{Canonical: "企业微信", Variants: []string{"企微", "wecom"}},
+		{Canonical: "无法登录", Variants: []string{"登不上", "登录不了"}},
+		{Canonical: "哪里", Variants: []string{"在哪"}},
+		{Canonical: "OA", Variants: []string{"oa系统"}},
+		{Canonical: "vpn", Variants: []string{"vnp"}},
+	}}.Extend(DefaultSynonyms()))
+	cases := map[string]string{
+		"企微登不上":           "企业微信无法登录",
+		"WeCom 登录不了":      "企业微信 无法登录",
+		"企业微信在哪下载":        "企业微信哪里下载",
+		"哪里下载":            "哪里下载", // canonical is not rewritten by its own variant
+		"download the app": "download the app",
+		"vnp连不上":          "vpn连不上",
+		"vnpx":             "vnpx", // ASCII variants match whole words only
+		"OA系统打不开":         "oa打不开",
+	}
+	for in, want := range cases {
+		if got := n.Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func unitIndex(t testing.TB) *Index {
+	t.Helper()
+	kb, err := Load("testdata/unit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := BuildIndex(kb.Entries, kb.Synonyms, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func TestSearchDecisions(t *testing.T) {
+	ix := unitIndex(t)
+	cases := []struct {
+		query string
+		want  Decision
+		id    string
+	}{
+		{"VPN 登不上怎么办？", Answer, "vpn-login"}, // exact question
+		{"vpn连不上了咋办", Answer, "vpn-login"},
+		{"企微里怎么改名", Answer, GenerateID("企业微信怎么改名字")},
+		{"腾讯会议共享屏幕", Answer, "meeting-share"},
+		{"今天天气怎么样", NoAnswer, ""},
+		{"食堂几点开饭", NoAnswer, ""},
+		{"？？", NoAnswer, ""},
+	}
+	for _, c := range cases {
+		res := ix.Search(c.query, 5)
+		if res.Decision != c.want {
+			t.Errorf("%q: decision %v, want %v (ranked %+v)", c.query, res.Decision, c.want, res.Ranked)
+			continue
+		}
+		if c.id != "" && res.Choices[0].Entry.ID != c.id {
+			t.Errorf("%q: answered %s, want %s", c.query, res.Choices[0].Entry.ID, c.id)
+		}
+	}
+}
+
+func TestExactQuestionHasFullConfidence(t *testing.T) {
+	ix := unitIndex(t)
+	for _, e := range ix.Entries() {
+		res := ix.Search(e.Question, 3)
+		top, ok := res.Top()
+		if !ok || top.Entry.ID != e.ID || top.Score < 0.999 || top.Score > 1 {
+			t.Errorf("%q: top %+v, want %s with confidence 1", e.Question, top, e.ID)
+		}
+	}
+}
+
+func TestPolicyDecide(t *testing.T) {
+	p := Policy{AnswerThreshold: 0.6, MinMargin: 0.1, SureThreshold: 0.9, SuggestThreshold: 0.4, MaxSuggestions: 3}
+	e := func(id string) *Entry { return &Entry{ID: id} }
+	cand := func(scores ...float64) []Candidate {
+		var out []Candidate
+		for i, s := range scores {
+			out = append(out, Candidate{Entry: e(string(rune('a' + i))), Score: s})
+		}
+		return out
+	}
+	cases := []struct {
+		name    string
+		in      []Candidate
+		want    Decision
+		choices int
+	}{
+		{"nothing", nil, NoAnswer, 0},
+		{"weak", cand(0.39, 0.2), NoAnswer, 0},
+		{"clear winner", cand(0.7, 0.5), Answer, 1},
+		{"close pair", cand(0.7, 0.65, 0.5, 0.45, 0.41), Suggest, 3},
+		{"close but sure", cand(0.95, 0.9), Answer, 1},
+		{"only suggestable", cand(0.5, 0.3), Suggest, 1},
+		{"single candidate", cand(0.61), Answer, 1},
+	}
+	for _, c := range cases {
+		res := p.Decide(c.in)
+		if res.Decision != c.want || len(res.Choices) != c.choices {
+			t.Errorf("%s: %v with %d choices, want %v with %d", c.name, res.Decision, len(res.Choices), c.want, c.choices)
+		}
+	}
+}
+
+func TestSearchIsSafeForOddInput(t *testing.T) {
+	ix := unitIndex(t)
+	for _, q := range []string{"", " ", strings.Repeat("企业微信", 500), "\x00\xff", "🙂🙂"} {
+		res := ix.Search(q, 5)
+		if res.Decision == Answer && q == "" {
+			t.Fatal("empty query answered")
+		}
+	}
+}
+
+func TestBuildIndexRejectsDuplicateIDs(t *testing.T) {
+	_, err := BuildIndex([]Entry{{ID: "a", Question: "q1", Answer: "x"}, {ID: "a", Question: "q2", Answer: "y"}}, SynonymTable{}, DefaultOptions())
+	if err == nil || !strings.Contains(err.Error(), "重复") {
+		t.Fatalf("err = %v", err)
+	}
+}
