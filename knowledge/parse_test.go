@@ -94,10 +94,10 @@ func TestParseCSVReportsBadRowsByLine(t *testing.T) {
 
 func TestParseCSVHeaderProblems(t *testing.T) {
 	cases := map[string]string{
-		"":                                "文件为空",
-		"id,question,foo\n":               "未知的列",
-		"id,question\nx,问题\n":             "缺少 answer",
-		"问题,答案,分类\n怎么打卡,打开企业微信,打卡\n": "",
+		"":                    "文件为空",
+		"id,question,foo\n":   "未知的列",
+		"id,question\nx,问题\n": "缺少 answer",
+		"问题,答案,分类\n怎么打卡,打开企业微信,打卡\n":          "",
 		"question,answer\n\"unterminated,x\n": "CSV 格式错误",
 	}
 	for in, want := range cases {

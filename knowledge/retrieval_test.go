@@ -7,12 +7,12 @@ import (
 
 func TestBasicNormalize(t *testing.T) {
 	cases := map[string]string{
-		"ＶＰＮ登不上！！":        "vpn登不上",
-		"  企业微信，怎么   改名？ ": "企业微信 怎么 改名",
-		"會議室怎麼預訂":         "会议室怎么预订",
+		"ＶＰＮ登不上！！":          "vpn登不上",
+		"  企业微信，怎么   改名？ ":  "企业微信 怎么 改名",
+		"會議室怎麼預訂":           "会议室怎么预订",
 		"Excel导入-报错(42001)": "excel导入 报错 42001",
-		"帳號被鎖定了😭":         "帐号被锁定了",
-		"？！。":             "",
+		"帳號被鎖定了😭":           "帐号被锁定了",
+		"？！。":               "",
 	}
 	for in, want := range cases {
 		if got := BasicNormalize(in); got != want {
@@ -30,14 +30,14 @@ func TestNormalizerSynonyms(t *testing.T) {
 		{Canonical: "vpn", Variants: []string{"vnp"}},
 	}}.Extend(DefaultSynonyms()))
 	cases := map[string]string{
-		"企微登不上":           "企业微信无法登录",
-		"WeCom 登录不了":      "企业微信 无法登录",
-		"企业微信在哪下载":        "企业微信哪里下载",
-		"哪里下载":            "哪里下载", // canonical is not rewritten by its own variant
+		"企微登不上":            "企业微信无法登录",
+		"WeCom 登录不了":       "企业微信 无法登录",
+		"企业微信在哪下载":         "企业微信哪里下载",
+		"哪里下载":             "哪里下载", // canonical is not rewritten by its own variant
 		"download the app": "download the app",
-		"vnp连不上":          "vpn连不上",
+		"vnp连不上":           "vpn连不上",
 		"vnpx":             "vnpx", // ASCII variants match whole words only
-		"OA系统打不开":         "oa打不开",
+		"OA系统打不开":          "oa打不开",
 	}
 	for in, want := range cases {
 		if got := n.Normalize(in); got != want {
