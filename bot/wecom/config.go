@@ -61,10 +61,12 @@ func ConfigFromLookup(getenv func(string) string) (Config, error) {
 		DomainVerify: get(EnvDomainVerify),
 	}
 	var errs []error
+	skip := map[string]bool{} // already reported as unparsable
 	if v := get(EnvAgentID); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s 必须是整数（应用的 AgentId），当前值 %q 无法解析", EnvAgentID, v))
+			skip[EnvAgentID] = true
 		} else {
 			cfg.AgentID = id
 		}
@@ -78,7 +80,7 @@ func ConfigFromLookup(getenv func(string) string) (Config, error) {
 		}
 	}
 	cfg.Defaults()
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.validate(skip); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -116,7 +118,9 @@ func (c *Config) Defaults() {
 }
 
 // Validate reports every bad value with a message that says what to fix.
-func (c Config) Validate() error {
+func (c Config) Validate() error { return c.validate(nil) }
+
+func (c Config) validate(skip map[string]bool) error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	switch {
@@ -125,7 +129,7 @@ func (c Config) Validate() error {
 	case len(c.CorpID) > 64 || !isAlnum(c.CorpID):
 		bad("%s 格式不对：企业ID 只含字母和数字（例如 ww 开头的 18 位）", EnvCorpID)
 	}
-	if c.AgentID <= 0 {
+	if c.AgentID <= 0 && !skip[EnvAgentID] {
 		bad("%s 未设置或不是正整数：请填写自建应用的 AgentId", EnvAgentID)
 	}
 	if c.Secret == "" {
