@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"gopkg.in/yaml.v3"
 
 	"deliverybot/bot/dates"
 )
@@ -215,4 +216,21 @@ func excelPercent(s string) string {
 		}
 	}
 	return s
+}
+
+// ExcelToYAML converts a workbook to projects.yaml content, after validating it.
+func ExcelToYAML(path string) ([]byte, error) {
+	s, err := ReadExcel(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := Validate(path, s); err != nil {
+		return nil, err
+	}
+	out, err := yaml.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	header := "# Imported from " + filepath.Base(path) + ". User IDs are strings: keep them quoted.\n"
+	return append([]byte(header), out...), nil
 }

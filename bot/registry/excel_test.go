@@ -82,3 +82,17 @@ func TestReadExcelErrorsPointAtSheetRow(t *testing.T) {
 		t.Errorf("problem = %s", got)
 	}
 }
+
+func TestExcelToYAMLRoundTrips(t *testing.T) {
+	out, err := ExcelToYAML(writeWorkbook(t, workbook()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Parse("imported.yaml", out)
+	if err != nil {
+		t.Fatalf("imported YAML invalid: %v\n%s", err, out)
+	}
+	if _, ok := d.User("00123"); !ok || d.Projects[0].Phases[0].Percent != 60 || d.Projects[0].GoLive() == nil {
+		t.Fatalf("round trip lost data:\n%s", out)
+	}
+}

@@ -24,8 +24,9 @@ type Registry struct {
 	loc     *time.Location
 	log     *slog.Logger
 
-	mu   sync.RWMutex
-	data *Data
+	mu    sync.RWMutex
+	data  *Data
+	stamp stamp // size and mtime of the file data was loaded from
 }
 
 // Option configures a Registry.
@@ -48,12 +49,13 @@ func New(data *Data, changes ChangeLog, opts ...Option) *Registry {
 
 // Open loads and validates path (YAML or .xlsx) and serves it; Reload re-reads it.
 func Open(path string, changes ChangeLog, opts ...Option) (*Registry, error) {
+	st := fileStamp(path)
 	d, err := LoadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	r := New(d, changes, opts...)
-	r.path = path
+	r.path, r.stamp = path, st
 	return r, nil
 }
 
@@ -62,13 +64,17 @@ func (r *Registry) Reload() error {
 	if r.path == "" {
 		return errors.New("registry: no file to reload")
 	}
+	st := fileStamp(r.path)
 	d, err := LoadFile(r.path)
+	r.mu.Lock()
+	r.stamp = st // a broken file is not retried until it changes again
+	if err == nil {
+		r.data = d
+	}
+	r.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
-	r.data = d
-	r.mu.Unlock()
 	return nil
 }
 

@@ -201,3 +201,32 @@ func TestReloadKeepsOldDataOnError(t *testing.T) {
 		t.Errorf("invalid reload replaced data: %s", p.Name)
 	}
 }
+
+func TestWatchReloadsChangedFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "projects.yaml")
+	if err := os.WriteFile(path, []byte(base), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Watch(ctx, 5*time.Millisecond); close(done) }()
+	defer func() { cancel(); <-done }()
+	if err := os.WriteFile(path, []byte(strings.Replace(base, "name: 测试项目", "name: 改名后的项目", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if p, _ := r.Base().Project("p1"); p.Name == "改名后的项目" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("watch did not reload the changed file")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
