@@ -25,6 +25,8 @@ type Deps struct {
 	Changes  ChangeStats        // optional
 	// Contact is whom people without a project are told to ask (default: the PMs' names).
 	Contact string
+	// Clock gives the CLI its "now" (default: system clock; chat uses the request time).
+	Clock bot.Clock
 }
 
 // Service answers status questions and applies PM updates.
