@@ -100,6 +100,10 @@ func (p *Pool) serve(stopCtx, workCtx context.Context, part int) (yielded bool) 
 			if loopCtx.Err() != nil {
 				return false
 			}
+			if strings.Contains(err.Error(), "NOTLEASED") {
+				p.opts.Logger.Warn("queue: partition lease lost", "partition", part)
+				return false
+			}
 			failures++
 			p.opts.Logger.Warn("queue: read partition", "partition", part, "err", err)
 			sleep(loopCtx, min(p.opts.PollInterval<<min(failures, 6), 5*time.Second))
@@ -169,76 +173,82 @@ func (p *Pool) ensureGroup(ctx context.Context, part int) error {
 
 func isNoGroup(err error) bool { return err != nil && strings.Contains(err.Error(), "NOGROUP") }
 
-// next returns the entry to process now: the earliest pending entry if it can be
-// claimed, otherwise a new one. It returns nil when there is nothing to do yet,
-// including when another consumer's entry is not idle long enough: later entries
-// must not overtake it.
+// nextScript picks the entry to process now, fenced by the lease so a worker
+// that lost its partition cannot read or claim anything more. If the group has a
+// pending entry, it comes first: claimed once its owner has been idle for
+// ARGV[3] ms (at once if the owner is this consumer, e.g. restarted under a fixed
+// name), otherwise the caller waits; later entries must not overtake it. Only
+// with nothing pending is a new entry read. Replies:
+// {'wait'} | {'poison', id, owner, deliveries} | {'gone'} |
+// {'claimed', id, owner, deliveries, fields} | {'new', id, ”, 1, fields} | nil.
+var nextScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return redis.error_reply('NOTLEASED partition lease lost')
+end
+local pend = redis.call('XPENDING', KEYS[2], ARGV[2], '-', '+', 1)
+if #pend > 0 then
+  local id, owner, idle, n = pend[1][1], pend[1][2], tonumber(pend[1][3]), tonumber(pend[1][4])
+  if owner ~= ARGV[1] and idle < tonumber(ARGV[3]) then return {'wait'} end
+  if n >= tonumber(ARGV[4]) then return {'poison', id, owner, n} end
+  local c = redis.call('XCLAIM', KEYS[2], ARGV[2], ARGV[1], 0, id)
+  if #c == 0 or not c[1] then
+    redis.call('XACK', KEYS[2], ARGV[2], id)
+    return {'gone'}
+  end
+  return {'claimed', id, owner, n + 1, c[1][2]}
+end
+local r = redis.call('XREADGROUP', 'GROUP', ARGV[2], ARGV[1], 'COUNT', 1, 'STREAMS', KEYS[2], '>')
+if not r then return false end
+local e = r[1][2][1]
+return {'new', e[1], '', 1, e[2]}
+`)
+
+// next returns the entry to process now, or nil when there is nothing to do yet.
 func (p *Pool) next(ctx context.Context, part int) (*entry, error) {
-	stream := p.q.keys.stream(part)
-	pend, err := p.q.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
-		Stream: stream, Group: group, Start: "-", End: "+", Count: 1,
-	}).Result()
-	if isNoGroup(err) {
-		return nil, p.ensureGroup(ctx, part)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(pend) > 0 {
-		return p.claim(ctx, part, pend[0])
-	}
-	res, err := p.q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group: group, Consumer: p.opts.Consumer, Streams: []string{stream, ">"}, Count: 1, Block: -1,
-	}).Result()
-	if errors.Is(err, redis.Nil) {
+	reply, err := nextScript.Run(ctx, p.q.rdb, []string{p.q.keys.lease(part), p.q.keys.stream(part)},
+		p.opts.Consumer, group, p.opts.IdleTimeout.Milliseconds(), p.opts.MaxDeliveries).Slice()
+	switch {
+	case errors.Is(err, redis.Nil):
 		return nil, nil
-	}
-	if err != nil {
+	case isNoGroup(err):
+		return nil, p.ensureGroup(ctx, part)
+	case err != nil:
 		return nil, err
 	}
-	for _, s := range res {
-		for _, m := range s.Messages {
-			return &entry{id: m.ID, values: m.Values, deliveries: 1}, nil
+	kind, _ := reply[0].(string)
+	switch kind {
+	case "wait", "gone":
+		return nil, nil
+	case "poison":
+		id, owner, n := reply[1].(string), reply[2].(string), reply[3]
+		p.opts.Logger.Error("queue: message keeps crashing workers, moved to dead letters",
+			"partition", part, "id", id, "last_owner", owner, "deliveries", n)
+		return nil, p.deadLetter(ctx, part, id, fmt.Sprintf("delivered %v times without finishing", n))
+	case "claimed", "new":
+		e := &entry{id: reply[1].(string), deliveries: toInt64(reply[3]), values: fieldMap(reply[4])}
+		if owner := reply[2].(string); kind == "claimed" && owner != p.opts.Consumer {
+			p.opts.Logger.Info("queue: reclaimed message from idle worker", "partition", part, "id", e.id, "from", owner)
 		}
+		return e, nil
 	}
-	return nil, nil
+	return nil, fmt.Errorf("queue: unexpected reply %v", reply)
 }
 
-// claim takes over the earliest pending entry once its owner has been idle for
-// IdleTimeout (at once if the owner is this pool, e.g. restarted with a fixed name).
-func (p *Pool) claim(ctx context.Context, part int, pe redis.XPendingExt) (*entry, error) {
-	mine := pe.Consumer == p.opts.Consumer
-	if !mine && pe.Idle < p.opts.IdleTimeout {
-		return nil, nil
-	}
-	minIdle := p.opts.IdleTimeout
-	if mine {
-		minIdle = 0
-	}
-	if pe.RetryCount >= p.opts.MaxDeliveries {
-		p.opts.Logger.Error("queue: message keeps crashing workers, moved to dead letters",
-			"partition", part, "id", pe.ID, "deliveries", pe.RetryCount)
-		return nil, p.deadLetter(ctx, part, pe.ID, fmt.Sprintf("delivered %d times without finishing", pe.RetryCount))
-	}
-	msgs, err := p.q.rdb.XClaim(ctx, &redis.XClaimArgs{
-		Stream: p.q.keys.stream(part), Group: group, Consumer: p.opts.Consumer, MinIdle: minIdle, Messages: []string{pe.ID},
-	}).Result()
-	if err != nil {
-		return nil, err
-	}
-	if len(msgs) == 0 || msgs[0].Values == nil {
-		// Claimed by someone else meanwhile, or the entry no longer exists: drop a
-		// dangling pending reference so it cannot block the partition.
-		if n, err := p.q.rdb.XRangeN(ctx, p.q.keys.stream(part), pe.ID, pe.ID, 1).Result(); err == nil && len(n) == 0 {
-			return nil, p.q.rdb.XAck(ctx, p.q.keys.stream(part), group, pe.ID).Err()
+func toInt64(v any) int64 {
+	n, _ := v.(int64)
+	return n
+}
+
+// fieldMap turns a stream entry's flat field/value list into a map.
+func fieldMap(v any) map[string]any {
+	flat, _ := v.([]any)
+	m := make(map[string]any, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		if k, ok := flat[i].(string); ok {
+			m[k] = flat[i+1]
 		}
-		return nil, nil
 	}
-	if !mine {
-		p.opts.Logger.Info("queue: reclaimed message from idle worker",
-			"partition", part, "id", pe.ID, "from", pe.Consumer, "idle", pe.Idle)
-	}
-	return &entry{id: msgs[0].ID, values: msgs[0].Values, deliveries: pe.RetryCount + 1}, nil
+	return m
 }
 
 // handle processes one entry, retrying in place, and acknowledges it. It leaves
