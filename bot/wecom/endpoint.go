@@ -59,7 +59,8 @@ type CallbackDeps struct {
 	MaxBodyBytes int64
 	// ReplayTTL defaults to twice the skew window (24 h when the window is off).
 	ReplayTTL time.Duration
-	// AcceptTimeout bounds Accept so we answer 503 well inside WeCom's 5 s; default 3 s.
+	// AcceptTimeout bounds the replay check, Accept and Record together so we answer
+	// (503 when the store is slow or down) well inside WeCom's 5 s; default 3 s.
 	AcceptTimeout time.Duration
 }
 
@@ -204,7 +205,9 @@ func (h *CallbackHandler) Receive(c echo.Context) (err error) {
 		return h.refuse(c, r)
 	}
 	ts, nonce := q["timestamp"], q["nonce"]
-	ctx := req.Context()
+	// One budget for every store call so we answer well inside WeCom's 5 s.
+	ctx, cancel := context.WithTimeout(req.Context(), h.deps.AcceptTimeout)
+	defer cancel()
 	seen, serr := h.deps.Replay.Seen(ctx, ts, nonce)
 	if serr != nil {
 		return h.refuse(c, reject(http.StatusServiceUnavailable, "replay guard unavailable", serr))
@@ -229,12 +232,10 @@ func (h *CallbackHandler) Receive(c echo.Context) (err error) {
 	if merr != nil {
 		return h.refuse(c, reject(http.StatusBadRequest, "cannot convert callback", merr))
 	}
-	return h.accept(c, msg, cb.DedupeKey(), ts, nonce)
+	return h.accept(ctx, c, msg, cb.DedupeKey(), ts, nonce)
 }
 
-func (h *CallbackHandler) accept(c echo.Context, msg bot.Message, key, ts, nonce string) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), h.deps.AcceptTimeout)
-	defer cancel()
+func (h *CallbackHandler) accept(ctx context.Context, c echo.Context, msg bot.Message, key, ts, nonce string) error {
 	dup, err := h.deps.Acceptor.Accept(ctx, msg, key)
 	if err != nil {
 		// Nothing durable happened: 503 makes WeCom retry, and the pair is not recorded
