@@ -1,0 +1,190 @@
+// Package faq answers how-to questions from the knowledge base: a confident
+// match is answered (WeCom markdown, source named, 有用/没用 buttons), close
+// matches are offered as "您是不是想问：" choices, and anything else gets an honest
+// "暂时没有找到答案" with ways forward. Unanswered questions and votes are
+// recorded for KB authors (`deliverybot kb gaps`).
+package faq
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"deliverybot/bot"
+	"deliverybot/knowledge"
+	"deliverybot/knowledge/kbstore"
+)
+
+// Searcher is the knowledge base; *knowledge.Store and *knowledge.Index satisfy it.
+type Searcher interface {
+	Search(query string, k int) knowledge.Result
+}
+
+// Feedback records votes and unanswered questions; *kbstore.Store satisfies it.
+type Feedback interface {
+	RecordVote(ctx context.Context, entryID, userID string, v kbstore.Vote) (bool, error)
+	LogUnanswered(ctx context.Context, question string, at time.Time) error
+}
+
+// Options configure the handler. Only KB is required.
+type Options struct {
+	KB       Searcher
+	Feedback Feedback // nil: votes and gaps are not recorded
+	Contacts Contacts // nil: "联系项目工程师" gives general advice
+	// SourceURL links an entry to where authors maintain it (optional).
+	SourceURL func(e *knowledge.Entry) string
+	Log       *slog.Logger
+}
+
+// Handler is the FAQ stage of the router and the bot.FAQ used by dialogs.
+type Handler struct {
+	opts Options
+}
+
+var _ bot.FAQ = (*Handler)(nil)
+
+// New builds the handler.
+func New(opts Options) *Handler {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{opts: opts}
+}
+
+// Command words the handler owns. Button values use them, so they also work typed.
+const (
+	CmdUseful    = "有用"
+	CmdUseless   = "没用"
+	CmdRephrase  = "换个说法"
+	CmdNoneOf    = "都不是"
+	CmdContact   = "联系项目工程师"
+	cmdContact2  = "联系工程师"
+	ticketPrefix = "报修"
+)
+
+// Session variables the handler keeps between turns.
+const (
+	varLastID       = "faq_last_id"       // entry last answered, for a bare 有用/没用
+	varLastQuestion = "faq_last_question" // question last suggested for, for 都不是
+)
+
+// Register installs the FAQ stage and the feedback/offer commands on r.
+func (h *Handler) Register(r *bot.Router) {
+	r.FAQ(bot.HandlerFunc(h.Handle))
+	r.Command([]string{CmdUseful}, "", bot.HandlerFunc(h.vote(kbstore.Useful)))
+	r.Command([]string{CmdUseless}, "", bot.HandlerFunc(h.vote(kbstore.Useless)))
+	r.Command([]string{CmdRephrase}, "", bot.HandlerFunc(h.rephrase))
+	r.Command([]string{CmdNoneOf}, "", bot.HandlerFunc(h.noneOf))
+	r.Command([]string{CmdContact, cmdContact2}, "", bot.HandlerFunc(h.contact))
+}
+
+// minQuestionRunes: shorter texts ("你好", "嗯") are chit-chat, not questions;
+// the router's menu serves them better than "暂时没有找到答案".
+const minQuestionRunes = 4
+
+// Handle is the router's FAQ stage.
+func (h *Handler) Handle(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
+	q := req.Text()
+	res := h.opts.KB.Search(q, 5)
+	switch res.Decision {
+	case knowledge.Answer:
+		c := res.Choices[0]
+		req.Session.SetVar(varLastID, c.Entry.ID)
+		req.Log.Info("faq answer", "entry", c.Entry.ID, "confidence", round2(c.Score))
+		return []bot.Reply{h.answerReply(c.Entry), feedbackCard(c.Entry)}, nil
+	case knowledge.Suggest:
+		req.Session.SetVar(varLastQuestion, truncate(q, 100))
+		req.Log.Info("faq suggest", "top", res.Choices[0].Entry.ID, "confidence", round2(res.Choices[0].Score))
+		return []bot.Reply{suggestCard(res.Choices)}, nil
+	}
+	if utf8.RuneCountInString(strings.ReplaceAll(knowledge.BasicNormalize(q), " ", "")) < minQuestionRunes {
+		return nil, bot.ErrNotHandled
+	}
+	h.logGap(ctx, req, q)
+	return []bot.Reply{noAnswerCard(q)}, nil
+}
+
+// Answer implements bot.FAQ for dialog digressions and ticket deflection: only
+// a confident answer is returned, without feedback buttons so the dialog's own
+// choices stay the numbered ones.
+func (h *Handler) Answer(_ context.Context, req *bot.Request, question string) ([]bot.Reply, bool) {
+	res := h.opts.KB.Search(question, 3)
+	if res.Decision != knowledge.Answer {
+		return nil, false
+	}
+	e := res.Choices[0].Entry
+	if req != nil && req.Log != nil {
+		req.Log.Info("faq answer (dialog)", "entry", e.ID, "confidence", round2(res.Choices[0].Score))
+	}
+	return []bot.Reply{h.answerReply(e)}, true
+}
+
+func (h *Handler) logGap(ctx context.Context, req *bot.Request, q string) {
+	if h.opts.Feedback == nil {
+		return
+	}
+	if err := h.opts.Feedback.LogUnanswered(ctx, q, req.Now); err != nil {
+		// Losing a gap record must not cost the user their reply.
+		req.Log.Warn("faq: could not log unanswered question", "err", err)
+	}
+}
+
+// vote handles "有用 <id>" / "没用 <id>" (a bare word applies to the last answer).
+func (h *Handler) vote(v kbstore.Vote) bot.HandlerFunc {
+	return func(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
+		id := strings.TrimSpace(req.Args())
+		if id == "" {
+			id = req.Session.Var(varLastID)
+		}
+		if id == "" {
+			return []bot.Reply{bot.Text("请先问我一个问题，看到回答后再告诉我有没有用。")}, nil
+		}
+		if h.opts.Feedback != nil {
+			if _, err := h.opts.Feedback.RecordVote(ctx, id, req.UserID(), v); err != nil {
+				return nil, fmt.Errorf("faq: record vote: %w", err)
+			}
+		}
+		req.Log.Info("faq feedback", "entry", id, "vote", string(v))
+		if v == kbstore.Useful {
+			return []bot.Reply{bot.Text("感谢反馈，很高兴帮到您！")}, nil
+		}
+		return []bot.Reply{bot.CardReply(bot.Card{
+			Title:       "抱歉没帮上忙",
+			Description: "已记录您的反馈，知识库维护人员会改进这条回答。您也可以：",
+			Buttons: []bot.Button{
+				{Label: "换个说法再问", Value: CmdRephrase},
+				{Label: "报修", Value: ticketPrefix},
+				{Label: "联系项目工程师", Value: CmdContact},
+			},
+		})}, nil
+	}
+}
+
+func (h *Handler) rephrase(_ context.Context, _ *bot.Request) ([]bot.Reply, error) {
+	return []bot.Reply{bot.Text("好的，请换个说法描述您的问题，说清楚用的是什么软件、遇到了什么情况，" +
+		"比如「企业微信收不到消息通知」「腾讯会议共享屏幕没有声音」。")}, nil
+}
+
+// noneOf handles "都不是" after suggestions: the question counts as unanswered.
+func (h *Handler) noneOf(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
+	q := req.Session.Var(varLastQuestion)
+	req.Session.SetVar(varLastQuestion, "")
+	if q == "" {
+		return h.rephrase(ctx, req)
+	}
+	h.logGap(ctx, req, q)
+	return []bot.Reply{noAnswerCard(q)}, nil
+}
+
+func round2(x float64) float64 { return float64(int(x*100+0.5)) / 100 }
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,97 @@
+package faq
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"deliverybot/bot"
+	"deliverybot/knowledge"
+)
+
+// answerReply renders an entry as WeCom markdown; bot.Reply.PlainText gives the
+// text fallback for channels without markdown.
+func (h *Handler) answerReply(e *knowledge.Entry) bot.Reply {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s**\n", e.Question)
+	b.WriteString(wecomMarkdown(e.Answer))
+	b.WriteString("\n> 来源：" + h.sourceLabel(e))
+	return bot.Markdown(b.String())
+}
+
+// sourceLabel names the entry so authors (and curious users) can find it.
+func (h *Handler) sourceLabel(e *knowledge.Entry) string {
+	label := "知识库"
+	if e.Category != "" {
+		label += "·" + e.Category
+	}
+	label += "「" + e.Question + "」（" + e.ID
+	if e.Source != "" {
+		label += "，" + filepath.Base(e.Source)
+	}
+	label += "）"
+	if h.opts.SourceURL != nil {
+		if u := h.opts.SourceURL(e); u != "" {
+			label += " [查看原文](" + u + ")"
+		}
+	}
+	return label
+}
+
+// wecomMarkdown adapts author Markdown to the subset WeCom renders: code fences
+// are dropped (their content kept) and deep headings become bold lines.
+func wecomMarkdown(md string) string {
+	lines := strings.Split(strings.TrimSpace(md), "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(t, "```"), strings.HasPrefix(t, "~~~"):
+			continue
+		case strings.HasPrefix(t, "#"):
+			title := strings.TrimSpace(strings.TrimLeft(t, "#"))
+			if title != "" {
+				l = "**" + title + "**"
+			}
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}
+
+// feedbackCard asks whether the answer helped; the values carry the entry ID so
+// a late click still rates the right entry.
+func feedbackCard(e *knowledge.Entry) bot.Reply {
+	return bot.CardReply(bot.Card{
+		Title: "这个回答有帮助吗？",
+		Buttons: []bot.Button{
+			{Label: "有用", Value: CmdUseful + " " + e.ID, Style: 1},
+			{Label: "没用", Value: CmdUseless + " " + e.ID, Style: 2},
+		},
+	})
+}
+
+// suggestCard offers close candidates; each button sends the entry's question,
+// which then matches that entry exactly.
+func suggestCard(cands []knowledge.Candidate) bot.Reply {
+	c := bot.Card{Title: "您是不是想问：", Description: "请选择最接近的问题，或回复序号。"}
+	for _, cand := range cands {
+		c.Buttons = append(c.Buttons, bot.Button{Label: truncate(cand.Entry.Question, 30), Value: cand.Entry.Question})
+	}
+	c.Buttons = append(c.Buttons, bot.Button{Label: "都不是", Value: CmdNoneOf, Style: 2})
+	return bot.CardReply(c)
+}
+
+// noAnswerCard is the honest "no answer" with ways forward.
+func noAnswerCard(question string) bot.Reply {
+	return bot.CardReply(bot.Card{
+		Title: "暂时没有找到答案",
+		Description: "知识库里还没有「" + truncate(question, 40) + "」的答案，我已经记下来，项目组会补充。" +
+			"您可以换个说法再问，提交报修，或联系项目工程师。",
+		Buttons: []bot.Button{
+			{Label: "换个说法", Value: CmdRephrase},
+			{Label: "报修", Value: ticketPrefix + " " + truncate(question, 100)},
+			{Label: "联系项目工程师", Value: CmdContact},
+		},
+	})
+}
