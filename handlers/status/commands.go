@@ -165,6 +165,9 @@ const updateHelp = "可用的更新指令：\n" +
 	"· 关闭风险 2"
 
 func (s *Service) progress(ctx context.Context, req *bot.Request, args string, fixed *registry.Project) ([]bot.Reply, error) {
+	if strings.TrimSpace(args) == "" {
+		return []bot.Reply{{Text: updateHelp}}, nil
+	}
 	phase, rest := findPhase(args)
 	m := rePercent.FindStringSubmatchIndex(rest)
 	if phase == "" || m == nil {

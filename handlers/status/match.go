@@ -16,7 +16,8 @@ var fillers = []string{
 }
 
 // pronouns mean "the project we are talking about".
-var pronouns = map[string]bool{"": true, "这个": true, "我们": true, "咱们": true, "我的": true, "本": true, "该": true, "那个": true, "上线": true}
+var pronouns = map[string]bool{"": true, "这个": true, "那个": true, "这": true, "那": true, "我": true, "我们": true,
+	"咱们": true, "咱": true, "我的": true, "我们的": true, "本": true, "该": true, "当前": true, "上线": true}
 
 // extractName strips question words and punctuation from a status question.
 func extractName(text string) string {

@@ -172,6 +172,7 @@ func TestAmbiguousProjectAsksAndRemembers(t *testing.T) {
 	text = e.h.SayText("demo", "华东医院项目进展如何")
 	bottest.MustContain(t, text, "华东医院企业微信协同办公项目")
 	bottest.MustContain(t, e.h.SayText("demo", "进度"), "华东医院企业微信协同办公项目")
+	bottest.MustContain(t, e.h.SayText("demo", "我们的项目进展怎么样"), "华东医院企业微信协同办公项目")
 
 	// An ambiguous name (both are 企业微信 projects) also asks.
 	out = e.h.Say("demo", "企业微信项目怎么样了")
