@@ -73,6 +73,14 @@ func (s *Service) startWith(ctx context.Context, req *bot.Request, desc string) 
 		}
 	}
 	replan(s.form, &st)
+	// A KB answer or similar ticket found from the first message is asked about
+	// right away, while the user is looking at it.
+	switch {
+	case st.Data[dataKB] == "1":
+		st.Slot = slotKB
+	case st.Data[dataSimilar] != "":
+		st.Slot = slotMerge
+	}
 	req.Session.Form = &st
 	return append(out, s.prompt(&st)), nil
 }
@@ -109,7 +117,13 @@ func (s *Service) prompt(st *bot.FormState) bot.Reply {
 	if st.Stage != bot.StageFilling || key == "" || len(opts) == 0 || r.Card != nil {
 		return r
 	}
-	c := bot.Card{Title: "报修", Description: r.Text}
+	// Buttons replace the numbered list the text prompt carries.
+	title, desc := "报修", r.Text
+	if rest, ok := strings.CutPrefix(desc, "【"); ok {
+		title, desc, _ = strings.Cut(rest, "】")
+	}
+	desc, _, _ = strings.Cut(desc, "请回复序号或名称：")
+	c := bot.Card{Title: title, Description: desc}
 	for _, o := range opts {
 		c.Buttons = append(c.Buttons, bot.Button{Label: optionLabel(o), Value: optionLabel(o)})
 	}
@@ -150,7 +164,7 @@ func (s *Service) newTicket(req *bot.Request, st *bot.FormState, p registry.Proj
 	prio := Priority(v[slotImpact], v[slotUrgency])
 	target := s.slaTarget(p, prio)
 	now := req.Now
-	t := &ticketstore.Ticket{Project: p.ID, Reporter: req.UserID(), ReporterName: req.Identity.DisplayName(),
+	t := &ticketstore.Ticket{Project: p.ID, ProjectName: p.Name, Reporter: req.UserID(), ReporterName: req.Identity.DisplayName(),
 		Assignee: onCall(p), Status: ticketstore.StatusNew, Priority: prio, Impact: v[slotImpact],
 		Urgency: v[slotUrgency], Product: v[slotProduct], Title: title(v[slotProduct], v[slotDesc]),
 		Description: v[slotDesc], Location: v[slotLocation], Phone: v[slotPhone],
@@ -191,7 +205,7 @@ func title(product, desc string) string {
 // newTicketCard tells an engineer about a ticket, with a 受理 button.
 func (s *Service) newTicketCard(t *ticketstore.Ticket, to, heading string) bot.Reply {
 	c := bot.Card{Title: fmt.Sprintf("%s %s（%s）", heading, t.ID, t.Priority), Description: t.Description,
-		Fields: []bot.Field{{Key: "项目", Value: t.Project}, {Key: "系统或产品", Value: t.Product},
+		Fields: []bot.Field{{Key: "项目", Value: projectLabel(t)}, {Key: "系统或产品", Value: t.Product},
 			{Key: "提交人", Value: s.name(t.Reporter)}, {Key: "影响范围", Value: t.Impact},
 			{Key: "紧急程度", Value: t.Urgency}, {Key: "响应时限", Value: s.clock(t.ResponseDue)}},
 		Buttons: []bot.Button{{Label: "受理 " + t.ID, Value: "受理 " + t.ID, Style: 1},
@@ -215,4 +229,11 @@ func (s *Service) clock(t time.Time) string {
 		return "—"
 	}
 	return t.In(s.d.Location).Format("01-02 15:04")
+}
+
+func projectLabel(t *ticketstore.Ticket) string {
+	if t.ProjectName != "" {
+		return t.ProjectName
+	}
+	return t.Project
 }

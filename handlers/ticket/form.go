@@ -66,7 +66,7 @@ func (s *Service) newForm() *bot.Form {
 					{Value: "否", Aliases: []string{"不要", "不用", "新建", "不是", "新工单"}}},
 				When: func(st *bot.FormState) bool { return st.Data[dataSimilar] != "" }},
 			{Name: slotLocation, Label: "位置或部门", Aliases: []string{"位置", "地点", "部门"}, Optional: true,
-				Prompt: "问题在哪里或哪个部门出现？（例如：三楼东侧打印室、财务部）",
+				Prompt: "问题出现在哪个位置或部门？（例如：三楼东侧打印室、财务部）",
 				Help:   "现场问题需要知道位置，工程师才能上门处理。"},
 			{Name: slotImpact, Label: "影响范围", Aliases: []string{"范围", "影响"}, Prompt: "这个问题影响多少人？",
 				Help: "影响范围和紧急程度一起决定处理优先级。",

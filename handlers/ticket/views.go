@@ -69,9 +69,9 @@ func (s *Service) show(ctx context.Context, req *bot.Request, args string) ([]bo
 }
 
 func (s *Service) detailCard(t *ticketstore.Ticket, req *bot.Request) bot.Card {
-	c := bot.Card{Title: fmt.Sprintf("工单 %s【%s】", t.ID, t.Status.Label())}
+	c := bot.Card{Title: fmt.Sprintf("工单 %s · %s", t.ID, t.Status.Label())}
 	c.Fields = []bot.Field{{Key: "标题", Value: t.Title}, {Key: "优先级", Value: priorityLabel(t.Priority)},
-		{Key: "项目", Value: t.Project}, {Key: "系统或产品", Value: or(t.Product)},
+		{Key: "项目", Value: projectLabel(t)}, {Key: "系统或产品", Value: or(t.Product)},
 		{Key: "提交人", Value: s.name(t.Reporter)}, {Key: "处理人", Value: s.name(t.Assignee)},
 		{Key: "影响范围", Value: or(t.Impact)}, {Key: "紧急程度", Value: or(t.Urgency)},
 		{Key: "位置或部门", Value: or(t.Location)}, {Key: "联系电话", Value: or(t.Phone)},

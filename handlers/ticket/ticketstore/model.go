@@ -94,6 +94,7 @@ type Photo struct {
 type Ticket struct {
 	ID           string    `json:"id"`
 	Project      string    `json:"project"`
+	ProjectName  string    `json:"project_name,omitempty"`
 	Reporter     string    `json:"reporter"`
 	ReporterName string    `json:"reporter_name,omitempty"`
 	Assignee     string    `json:"assignee,omitempty"`
