@@ -79,14 +79,33 @@ type Server struct {
 	out       io.Writer
 }
 
+// DemoConfig is a fixed, public configuration for local runs: `serve --fake-wecom`
+// and `send` agree on it without any WECOM_* variables. Never use it against real WeCom.
+func DemoConfig() wecom.Config {
+	return wecom.Config{
+		CorpID: "wwdeliverybotdemo", AgentID: 1000002, Secret: "demosecret",
+		Token: "deliverybotdemo", AESKey: "DeliverybotDemoKeyForLocalTestingOnly000000",
+		APIBase: wecom.DefaultAPIBase, MaxSkew: wecom.DefaultMaxSkew,
+	}
+}
+
 // NewServer starts a fake WeCom API on 127.0.0.1 with fresh random credentials.
 func NewServer() *Server {
+	return NewServerWith(wecom.Config{
+		CorpID: "ww" + randHex(8), Secret: "secret" + randHex(16), Token: "tok" + randHex(8),
+		AESKey: randAESKey(), AgentID: 1000002,
+	})
+}
+
+// NewServerWith starts a fake WeCom API that accepts cfg's corp ID, secret and agent
+// ID; Config() then returns cfg pointing at the fake (e.g. DemoConfig for local runs).
+func NewServerWith(cfg wecom.Config) *Server {
 	s := &Server{
-		CorpID:    "ww" + randHex(8),
-		Secret:    "secret" + randHex(16),
-		Token:     "tok" + randHex(8),
-		AESKey:    randAESKey(),
-		AgentID:   1000002,
+		CorpID:    cfg.CorpID,
+		Secret:    cfg.Secret,
+		Token:     cfg.Token,
+		AESKey:    cfg.AESKey,
+		AgentID:   cfg.AgentID,
 		now:       time.Now,
 		tokens:    map[string]time.Time{},
 		revoked:   map[string]int{},
