@@ -1,6 +1,7 @@
 package status
 
 import (
+	"regexp"
 	"slices"
 	"testing"
 
@@ -50,6 +51,47 @@ func TestMatchProjects(t *testing.T) {
 		}
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("matchProjects(%q) = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+}
+
+func TestQuestionPatterns(t *testing.T) {
+	data, _ := registry.LoadFile(demoPath())
+	s := New(Deps{Registry: registry.New(data, nil)})
+	match := func(patterns []string, text string) bool {
+		for _, p := range patterns {
+			if regexp.MustCompile(p).MatchString(text) {
+				return true
+			}
+		}
+		return false
+	}
+	for text, want := range map[string]bool{
+		"锦绣项目怎么样了？":  true,
+		"远陆证券的情况":    true,
+		"锦绣进度如何":     true,
+		"我们的项目进展怎么样": true,
+		"项目怎么样了":     true,
+		"某某项目现在什么情况": true,
+		"协同办公如何设置审批": false,
+		"腾讯会议怎么共享屏幕": false,
+		"打印机坏了":      false,
+		"项目经理是谁":     false,
+	} {
+		if got := match(s.statusPatterns(), text); got != want {
+			t.Errorf("status pattern on %q = %v, want %v", text, got, want)
+		}
+	}
+	for text, want := range map[string]bool{
+		"上线还有几天":      true,
+		"锦绣上线还有几天？":   true,
+		"还有多少天上线":     true,
+		"什么时候上线":      true,
+		"距离上线还有多少天":   true,
+		"上线后怎么登录企业微信": false,
+	} {
+		if got := match(goLivePatterns(), text); got != want {
+			t.Errorf("go-live pattern on %q = %v, want %v", text, got, want)
 		}
 	}
 }

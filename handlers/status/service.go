@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 
 	"deliverybot/bot"
@@ -96,24 +95,29 @@ func (s *Service) run(ctx context.Context, req *bot.Request, name, args string) 
 	return f(ctx, req, args, nil)
 }
 
+// Question patterns are anchored to the whole message so a how-to question that
+// merely mentions a project word ("协同办公如何设置审批") still reaches the FAQ.
+const (
+	questionPrefix = `^(?:我们的|我们|咱们的|咱们|这个|我的)?`
+	questionEnd    = `(?:呢|啊|了|吗)?[？?。!！]*$`
+)
+
 func goLivePatterns() []string {
-	return []string{`上线还有(几|多少)天`, `还有(几|多少)天上线`, `(什么时候|何时|多久)(能)?上线`, `距离?上线还有`}
+	return []string{`^.{0,16}(?:上线还有(?:几|多少)天|还有(?:几|多少)天上线|(?:什么时候|何时|多久)(?:能)?上线|距离?上线还有(?:几|多少)?天?)` + questionEnd}
 }
 
-// statusPatterns match "XX项目怎么样了" where XX is any project name or alias, or the
-// word 项目 itself. Names are taken at registration; a renamed project still
-// answers to 进度 and to the generic pattern.
+// statusPatterns match "XX项目怎么样了" where XX is a project name or alias (taken at
+// registration; 进度 still works after a rename) or any short name followed by 项目.
 func (s *Service) statusPatterns() []string {
-	names := []string{"项目"}
+	names := []string{`.{1,12}项目`, `项目`}
 	for _, p := range s.d.Registry.Base().Projects {
 		names = append(names, regexp.QuoteMeta(p.Name))
 		for _, a := range p.Aliases {
 			names = append(names, regexp.QuoteMeta(a))
 		}
 	}
-	sort.Slice(names, func(i, j int) bool { return len(names[i]) > len(names[j]) })
-	alt := strings.Join(names, "|")
-	return []string{`(` + alt + `).{0,8}(怎么样|如何|进展|进度|情况|状态|咋样)`}
+	verbs := `(?:怎么样了?|咋样了?|进展如何|进度如何|进展怎么样|进度怎么样|情况如何|情况怎么样|什么情况|进展|进度|情况|状态)`
+	return []string{questionPrefix + `(?:` + strings.Join(names, "|") + `)(?:的)?(?:现在|目前|最近)?(?:的)?` + verbs + questionEnd}
 }
 
 // contact is whom to ask when someone has no project.

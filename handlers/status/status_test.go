@@ -34,7 +34,11 @@ type env struct {
 
 // newEnv runs the real router with the demo registry as identity resolver and a
 // Redis change log on the harness's Redis.
-func newEnv(t *testing.T, deps Deps) *env {
+func newEnv(t *testing.T, deps Deps) *env { return newEnvTB(t, deps) }
+
+func newEnvB(b *testing.B) *env { return newEnvTB(b, Deps{}) }
+
+func newEnvTB(t testing.TB, deps Deps) *env {
 	t.Helper()
 	data, err := registry.LoadFile(demoPath())
 	if err != nil {
