@@ -30,7 +30,8 @@ const (
 var ErrNotImage = errors.New("blob: not a supported image")
 
 // Thumbnail returns a JPEG no larger than ThumbMaxSide on its longest side
-// (smaller images keep their size), with transparency flattened onto white.
+// (smaller images keep their size), turned upright by its EXIF orientation, with
+// transparency flattened onto white.
 // It reads JPEG, PNG, GIF, WebP and BMP.
 func Thumbnail(data []byte) ([]byte, error) {
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
@@ -47,9 +48,10 @@ func Thumbnail(data []byte) ([]byte, error) {
 	w, h := thumbSize(src.Bounds().Dx(), src.Bounds().Dy())
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	draw.CatmullRom.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Over, nil)
+	draw.BiLinear.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Over, nil)
+	upright := orient(dst, jpegOrientation(data))
 	var out bytes.Buffer
-	if err := jpeg.Encode(&out, dst, &jpeg.Options{Quality: thumbQuality}); err != nil {
+	if err := jpeg.Encode(&out, upright, &jpeg.Options{Quality: thumbQuality}); err != nil {
 		return nil, fmt.Errorf("blob: thumbnail: %w", err)
 	}
 	return out.Bytes(), nil

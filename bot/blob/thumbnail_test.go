@@ -126,3 +126,81 @@ func BenchmarkThumbnail(b *testing.B) {
 		}
 	}
 }
+
+// withOrientation inserts an EXIF segment carrying orientation o after the SOI.
+func withOrientation(jpg []byte, o uint16, order binary.ByteOrder) []byte {
+	var tiff bytes.Buffer
+	if order == binary.LittleEndian {
+		tiff.WriteString("II")
+	} else {
+		tiff.WriteString("MM")
+	}
+	_ = binary.Write(&tiff, order, uint16(42))
+	_ = binary.Write(&tiff, order, uint32(8))
+	_ = binary.Write(&tiff, order, uint16(1))           // one entry
+	_ = binary.Write(&tiff, order, []uint16{0x0112, 3}) // tag, SHORT
+	_ = binary.Write(&tiff, order, uint32(1))           // count
+	_ = binary.Write(&tiff, order, []uint16{o, 0})      // value, padding
+	_ = binary.Write(&tiff, order, uint32(0))           // no next IFD
+	seg := append([]byte("Exif\x00\x00"), tiff.Bytes()...)
+	out := []byte{0xFF, 0xD8, 0xFF, 0xE1, byte((len(seg) + 2) >> 8), byte(len(seg) + 2)}
+	out = append(out, seg...)
+	return append(out, jpg[2:]...)
+}
+
+// A sideways phone photo: red on the stored left half, blue on the right.
+func TestThumbnailAppliesEXIFOrientation(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 400, 200))
+	for y := range 200 {
+		for x := range 400 {
+			c := color.RGBA{255, 0, 0, 255}
+			if x >= 200 {
+				c = color.RGBA{0, 0, 255, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	plain := encodeJPEG(t, img)
+	tests := []struct {
+		name         string
+		data         []byte
+		wantW, wantH int
+		redAt        image.Point // a point that must be red after turning upright
+	}{
+		{"no EXIF", plain, 320, 160, image.Pt(40, 80)},
+		{"6: rotate 90° clockwise", withOrientation(plain, 6, binary.BigEndian), 160, 320, image.Pt(80, 40)},
+		{"8: rotate 90° anticlockwise", withOrientation(plain, 8, binary.LittleEndian), 160, 320, image.Pt(80, 280)},
+		{"3: upside down", withOrientation(plain, 3, binary.BigEndian), 320, 160, image.Pt(280, 80)},
+		{"2: mirrored", withOrientation(plain, 2, binary.LittleEndian), 320, 160, image.Pt(280, 80)},
+		{"bogus value ignored", withOrientation(plain, 77, binary.BigEndian), 320, 160, image.Pt(40, 80)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := Thumbnail(tc.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			th, err := jpeg.Decode(bytes.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := th.Bounds(); b.Dx() != tc.wantW || b.Dy() != tc.wantH {
+				t.Fatalf("thumbnail %dx%d, want %dx%d", b.Dx(), b.Dy(), tc.wantW, tc.wantH)
+			}
+			r, _, b, _ := th.At(tc.redAt.X, tc.redAt.Y).RGBA()
+			if r>>8 < 200 || b>>8 > 60 {
+				t.Errorf("pixel at %v is r=%d b=%d, want red", tc.redAt, r>>8, b>>8)
+			}
+		})
+	}
+}
+
+func FuzzJPEGOrientation(f *testing.F) {
+	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x02})
+	f.Add(withOrientation([]byte{0xFF, 0xD8, 0xFF, 0xD9}, 6, binary.BigEndian))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if o := jpegOrientation(data); o < 1 || o > 8 {
+			t.Fatalf("orientation %d out of range", o)
+		}
+	})
+}

@@ -374,3 +374,69 @@ func TestPoolDeadLettersCrashLoop(t *testing.T) {
 		t.Errorf("dead letters = %d, want 1", dead)
 	}
 }
+
+// Redis going away under a running pool is survived: after it returns, queued and
+// newly accepted messages are processed, each once.
+func TestPoolSurvivesRedisRestart(t *testing.T) {
+	b := redistest.Mini(t) // the only backend that can be stopped from a test
+	ctx := context.Background()
+	opts := testOptions(2)
+	rec := newRecorder()
+	runPool(t, NewPool(b.Client, b.Prefix, opts, func(ctx context.Context, msg bot.Message) error {
+		rec.done("p", msg)
+		return nil
+	}))
+	q := New(b.Client, b.Prefix, opts)
+	if _, err := q.Accept(ctx, textMsg("u1", "before", "x"), "msg:before"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "first message", func() bool { return rec.total() == 1 })
+	b.Mini.Close()
+	time.Sleep(3 * opts.LeaseTTL) // leases cannot be renewed meanwhile
+	if err := b.Mini.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	b.Mini.FastForward(opts.LeaseTTL) // the leases the outage stranded
+	for _, id := range []string{"after1", "after2"} {
+		if _, err := q.Accept(ctx, textMsg("u1", id, "x"), "msg:"+id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 20*time.Second, "messages after the restart", func() bool { return rec.total() >= 3 })
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if got := strings.Join(rec.byUser["u1"], ","); got != "before,after1,after2" {
+		t.Errorf("processed %s", got)
+	}
+}
+
+// BenchmarkPoolDrain measures end-to-end throughput: b.N messages from 100 users
+// accepted, then drained by one pool with 16 partitions.
+func BenchmarkPoolDrain(b *testing.B) {
+	be := redistest.New(b)
+	ctx := context.Background()
+	opts := testOptions(16)
+	opts.PollInterval = time.Millisecond
+	q := New(be.Client, be.Prefix, opts)
+	for i := range b.N {
+		if _, err := q.Accept(ctx, textMsg(fmt.Sprint("u", i%100), "", "x"), fmt.Sprint("msg:", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var done atomic.Int64
+	all := make(chan struct{})
+	pool := NewPool(be.Client, be.Prefix, opts, func(ctx context.Context, msg bot.Message) error {
+		if done.Add(1) == int64(b.N) {
+			close(all)
+		}
+		return nil
+	})
+	b.ResetTimer()
+	pctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() { _ = pool.Run(pctx); close(stopped) }()
+	<-all
+	b.StopTimer()
+	cancel()
+	<-stopped
+}
