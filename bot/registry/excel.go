@@ -38,7 +38,7 @@ var sheetAliases = map[string]string{
 }
 
 var headerAliases = map[string]string{
-	"用户id": "id", "用户ID": "id", "编号": "id", "ID": "id", "项目ID": "project_or_id",
+	"用户id": "user_or_id", "用户ID": "user_or_id", "编号": "id", "ID": "id", "项目ID": "project_or_id",
 	"姓名": "name", "名称": "name", "阶段": "name", "里程碑": "name", "部门": "department",
 	"别名": "aliases", "客户": "client", "项目经理": "pm", "值班工程师": "oncall", "产品": "products",
 	"项目": "project", "用户": "user", "成员": "user", "角色": "role", "CCB": "ccb",
@@ -93,6 +93,12 @@ func readSheet(file, kind string, rows [][]string) []sheetRow {
 		if h == "project_or_id" { // "项目ID" is the key on the projects sheet, the parent elsewhere
 			h = "project"
 			if kind == "projects" {
+				h = "id"
+			}
+		}
+		if h == "user_or_id" { // "用户ID" is the key on the users sheet, a member elsewhere
+			h = "user"
+			if kind == "users" {
 				h = "id"
 			}
 		}
