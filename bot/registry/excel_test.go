@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -95,4 +96,30 @@ func TestExcelToYAMLRoundTrips(t *testing.T) {
 	if _, ok := d.User("00123"); !ok || d.Projects[0].Phases[0].Percent != 60 || d.Projects[0].GoLive() == nil {
 		t.Fatalf("round trip lost data:\n%s", out)
 	}
+}
+
+func TestWriteExcelRoundTripsDemo(t *testing.T) {
+	d := demoDataForExcel(t)
+	path := filepath.Join(t.TempDir(), "demo.xlsx")
+	if err := WriteExcel(d, path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadFile(path)
+	if err != nil {
+		t.Fatalf("exported workbook invalid: %v", err)
+	}
+	a, _ := json.Marshal(d)
+	b, _ := json.Marshal(back)
+	if string(a) != string(b) {
+		t.Fatalf("round trip changed data:\n%s\n%s", a, b)
+	}
+}
+
+func demoDataForExcel(t *testing.T) *Data {
+	t.Helper()
+	d, err := LoadFile(demoPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -19,6 +19,7 @@ const cliUsage = `用法：
   deliverybot project status ID [--json]     项目状态（与聊天回复相同的数据）
   deliverybot project validate FILE          校验 projects.yaml 或 .xlsx，逐条给出 文件:行: 字段: 问题
   deliverybot project import FILE.xlsx       把 Excel 转成 projects.yaml 输出到标准输出
+  deliverybot project export FILE.xlsx       把当前项目数据（文件内容，不含聊天更新）导出为 Excel 模板
   deliverybot project audit ID [--json]      项目在聊天中的更新记录（谁、何时、改了什么）
   deliverybot project users [--json]         人员及其项目角色`
 
@@ -94,6 +95,15 @@ func RunProjectCLI(ctx context.Context, args []string, stdout, stderr io.Writer,
 			return ErrInvalid
 		}
 		_, err = stdout.Write(out)
+		return err
+	case "export":
+		if err := need(1); err != nil {
+			return err
+		}
+		if err := registry.WriteExcel(deps.Registry.Base(), pos[0]); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(stdout, "已导出到 %s\n", pos[0])
 		return err
 	case "audit":
 		if err := need(1); err != nil {

@@ -147,6 +147,17 @@ func TestCLIUsageAndOthers(t *testing.T) {
 	if err != nil || !strings.Contains(out, "jxjt") || !strings.Contains(out, "red") {
 		t.Errorf("list: %q %v", out, err)
 	}
+	xlsx := filepath.Join(t.TempDir(), "p.xlsx")
+	if out, _, err := runCLI(t, deps, "export", xlsx); err != nil || !strings.Contains(out, "已导出") {
+		t.Fatalf("export: %q %v", out, err)
+	}
+	out, _, err = runCLI(t, Deps{}, "import", xlsx)
+	if err != nil || !strings.Contains(out, "锦绣集团企业微信上线项目") {
+		t.Fatalf("import: %v", err)
+	}
+	if _, err := registry.Parse("imported.yaml", []byte(out)); err != nil {
+		t.Fatalf("imported YAML invalid: %v", err)
+	}
 	out, _, err = runCLI(t, deps, "audit", "jxjt", "--json")
 	if err != nil || strings.TrimSpace(out) != "[]" {
 		t.Errorf("audit: %q %v", out, err)
