@@ -146,7 +146,7 @@ func (s *Service) cliList(ctx context.Context, w io.Writer, now time.Time, asJSO
 	}
 	items := make([]ListItem, 0, len(ps))
 	for _, p := range ps {
-		st := s.Compute(ctx, p, now)
+		st := s.ProjectStatus(ctx, p, now)
 		members := p.Members
 		if members == nil {
 			members = []registry.Member{}
@@ -171,7 +171,7 @@ func (s *Service) cliStatus(ctx context.Context, w io.Writer, id string, now tim
 	if err != nil {
 		return err
 	}
-	st := s.Compute(ctx, p, now)
+	st := s.ProjectStatus(ctx, p, now)
 	if asJSON {
 		return writeJSON(w, st)
 	}

@@ -14,8 +14,8 @@ import (
 	"deliverybot/bot/registry"
 )
 
-// Compute returns the live status of a project (tickets and changes from Deps).
-func (s *Service) Compute(ctx context.Context, p registry.Project, now time.Time) Status {
+// ProjectStatus returns the live status of a project (tickets and changes from Deps).
+func (s *Service) ProjectStatus(ctx context.Context, p registry.Project, now time.Time) Status {
 	return Compute(ctx, s.d.Registry, p, now.In(s.d.Registry.Location()), Sources{Tickets: s.d.Tickets, Changes: s.d.Changes})
 }
 
@@ -36,7 +36,7 @@ func (s *Service) goLiveQuestion(ctx context.Context, req *bot.Request, args str
 }
 
 func (s *Service) statusOf(ctx context.Context, req *bot.Request, p *registry.Project, goLiveFirst bool) ([]bot.Reply, error) {
-	st := s.Compute(ctx, *p, req.Now)
+	st := s.ProjectStatus(ctx, *p, req.Now)
 	md := st.Markdown()
 	if goLiveFirst {
 		md = goLiveAnswer(st) + "\n\n" + md
@@ -64,7 +64,7 @@ func goLiveAnswer(st Status) string {
 func (s *Service) statuses(ctx context.Context, ps []registry.Project, now time.Time) []Status {
 	out := make([]Status, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, s.Compute(ctx, p, now))
+		out = append(out, s.ProjectStatus(ctx, p, now))
 	}
 	SortWorstFirst(out)
 	return out
@@ -292,7 +292,7 @@ func (s *Service) apply(ctx context.Context, req *bot.Request, c registry.Change
 	case err != nil:
 		return nil, err
 	}
-	st := s.Compute(ctx, p, req.Now)
+	st := s.ProjectStatus(ctx, p, req.Now)
 	md := fmt.Sprintf("✅ 已更新「%s」：%s\n当前：%s %d%% · %s", p.Name, stored.Summary, st.Phase, st.Percent, st.RAG.Label())
 	if len(st.Reasons) > 0 {
 		md += "\n> " + strings.Join(st.Reasons, "；")
