@@ -93,7 +93,9 @@ func TestSLAEscalatesOnceWithTwoSchedulers(t *testing.T) {
 
 type failingNotifier struct{}
 
-func (failingNotifier) Notify(context.Context, string, bot.Reply) error { return errors.New("wecom down") }
+func (failingNotifier) Notify(context.Context, string, bot.Reply) error {
+	return errors.New("wecom down")
+}
 
 // TestSLAFailedEscalationIsRetried: nothing is marked sent until the PM was told.
 func TestSLAFailedEscalationIsRetried(t *testing.T) {

@@ -153,3 +153,32 @@ func (s *Service) detailButtons(t *ticketstore.Ticket, req *bot.Request) []bot.B
 	}
 	return out
 }
+
+// projectTickets lists the open tickets of the projects where the user is PM or engineer.
+func (s *Service) projectTickets(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
+	var b strings.Builder
+	staff := false
+	if req.Identity != nil {
+		for _, m := range req.Identity.Projects {
+			if m.Role != bot.RolePM && m.Role != bot.RoleEngineer {
+				continue
+			}
+			staff = true
+			list, err := s.d.Store.List(ctx, ticketstore.Filter{Project: m.ProjectID, OpenOnly: true, Limit: listLimit})
+			if err != nil {
+				return nil, err
+			}
+			if b.Len() > 0 {
+				b.WriteString("\n\n")
+			}
+			fmt.Fprintf(&b, "%s 未完成的工单（%d 个）：", m.ProjectName, len(list))
+			for _, t := range list {
+				b.WriteString("\n" + s.line(t) + " 处理人：" + s.name(t.Assignee))
+			}
+		}
+	}
+	if !staff {
+		return []bot.Reply{bot.Text("抱歉，项目工单只对项目经理和实施工程师开放。查看自己提交的工单请回复「我的工单」。")}, nil
+	}
+	return []bot.Reply{{Text: b.String()}}, nil
+}

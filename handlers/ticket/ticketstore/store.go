@@ -143,12 +143,17 @@ func decode(id string, vals []any) (*Ticket, error) {
 // maxUpdateAttempts bounds compare-and-set retries against concurrent writers.
 const maxUpdateAttempts = 8
 
-// Update loads the ticket, applies change and stores the result with its event,
-// retrying when another writer got there first. change may return an error to
-// abort (it is returned unchanged) and a zero Event to record nothing.
+// Update loads the ticket (without its history), applies change and stores the
+// result with its event, retrying when another writer got there first. change may
+// return an error to abort (it is returned unchanged) and a zero Event to record
+// nothing. The returned ticket's History holds only the new event.
 func (s *Store) Update(ctx context.Context, id string, change func(t *Ticket) (Event, error)) (*Ticket, error) {
 	for range maxUpdateAttempts {
-		t, err := s.Get(ctx, id)
+		vals, err := s.rdb.HMGet(ctx, s.ticketKey(id), "data", "ver").Result()
+		if err != nil {
+			return nil, fmt.Errorf("ticket update %s: %w", id, err)
+		}
+		t, err := decode(id, vals)
 		if err != nil {
 			return nil, err
 		}

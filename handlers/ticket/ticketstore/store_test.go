@@ -60,8 +60,11 @@ func TestStoreContract(t *testing.T) {
 				tk.Status, tk.Assignee = ticketstore.StatusAccepted, "eng2"
 				return ticketstore.Event{At: at, Actor: "eng2", Kind: ticketstore.EventStatus, From: from, To: tk.Status}, nil
 			})
-			if err != nil || upd.Version != 2 || len(upd.History) != 2 {
+			if err != nil || upd.Version != 2 || len(upd.History) != 1 || upd.History[0].To != ticketstore.StatusAccepted {
 				t.Fatalf("Update = %+v, %v", upd, err)
+			}
+			if got, _ := s.Get(ctx, id); len(got.History) != 2 || got.Assignee != "eng2" {
+				t.Fatalf("after Update, Get = %+v", got)
 			}
 			boom := errors.New("boom")
 			if _, err := s.Update(ctx, id, func(*ticketstore.Ticket) (ticketstore.Event, error) {
