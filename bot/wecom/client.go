@@ -126,6 +126,7 @@ type Client struct {
 	cfg        Config
 	http       *http.Client
 	tokens     TokenCache
+	local      *MemoryTokenCache // fallback while tokens is unreachable
 	log        *slog.Logger
 	retry      RetryPolicy
 	timeout    time.Duration // per attempt, JSON calls
@@ -158,6 +159,7 @@ func NewClient(cfg Config, opts ...Option) *Client {
 	c := &Client{
 		cfg:        cfg,
 		tokens:     NewMemoryTokenCache(),
+		local:      NewMemoryTokenCache(),
 		log:        slog.Default(),
 		retry:      DefaultRetry,
 		timeout:    10 * time.Second,
@@ -196,17 +198,17 @@ func NewHTTPClient() *http.Client {
 // AgentID is the app's agent ID.
 func (c *Client) AgentID() int64 { return c.cfg.AgentID }
 
-// Token returns a valid access token from the cache or from gettoken.
+// Token returns a valid access token from the cache or from gettoken. When the
+// shared cache is unreachable the process-local copy is used, so a Redis outage
+// does not turn every API call into a gettoken call.
 func (c *Client) Token(ctx context.Context) (string, error) {
-	if tok, ok, err := c.tokens.Get(ctx); err == nil && ok {
+	if tok, ok := c.cachedToken(ctx); ok {
 		return tok, nil
-	} else if err != nil {
-		c.log.Warn("token cache unavailable, fetching directly", "err", err)
 	}
 	// One fetch at a time in this process; others wait and reuse it.
 	c.fetchMu.Lock()
 	defer c.fetchMu.Unlock()
-	if tok, ok, err := c.tokens.Get(ctx); err == nil && ok {
+	if tok, ok := c.cachedToken(ctx); ok {
 		return tok, nil
 	}
 	var out struct {
@@ -231,10 +233,28 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 	if ttl < time.Minute {
 		ttl = time.Minute
 	}
+	_ = c.local.Set(ctx, out.AccessToken, ttl)
 	if err := c.tokens.Set(ctx, out.AccessToken, ttl); err != nil {
 		c.log.Warn("token cache set failed", "err", err)
 	}
 	return out.AccessToken, nil
+}
+
+func (c *Client) cachedToken(ctx context.Context) (string, bool) {
+	tok, ok, err := c.tokens.Get(ctx)
+	if err == nil {
+		return tok, ok
+	}
+	c.log.Warn("token cache unavailable, using the local copy", "err", err)
+	tok, ok, _ = c.local.Get(ctx)
+	return tok, ok
+}
+
+func (c *Client) invalidateToken(ctx context.Context, tok string) {
+	_ = c.local.Invalidate(ctx, tok)
+	if err := c.tokens.Invalidate(ctx, tok); err != nil {
+		c.log.Warn("token cache invalidate failed", "err", err)
+	}
 }
 
 type rawResponse struct {
@@ -247,8 +267,11 @@ type rawResponse struct {
 // isJSON reports whether the answer is WeCom's JSON (media/get answers errors in JSON
 // and media as bytes).
 func (r *rawResponse) isJSON() bool {
+	if r.header.Get("Content-Disposition") != "" {
+		return false // a file, even a .json or .txt one
+	}
 	mt, _, _ := mime.ParseMediaType(r.contentType)
-	return mt == "application/json" || mt == "text/plain" || mt == "" && bytes.HasPrefix(bytes.TrimSpace(r.body), []byte("{"))
+	return mt == "application/json" || (mt == "text/plain" || mt == "") && bytes.HasPrefix(bytes.TrimSpace(r.body), []byte("{"))
 }
 
 // call runs one API call with a token: refresh + retry once on token errors,
@@ -278,9 +301,7 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 			}
 			refreshed = true
 			c.log.Info("access token rejected, refreshing", "path", path, "errcode", code)
-			if ierr := c.tokens.Invalidate(ctx, tok); ierr != nil {
-				c.log.Warn("token cache invalidate failed", "err", ierr)
-			}
+			c.invalidateToken(ctx, tok)
 			continue
 		case CodeUntrustedIP:
 			c.log.Error("WeCom refused the call: this server's egress IP is not trusted. Fix: WeCom admin console → 应用管理 → this app → 企业可信IP, add the IP WeCom reports below (it applies after about 1 minute)",

@@ -393,3 +393,43 @@ func TestMemoryLimiterHourlyLimit(t *testing.T) {
 		t.Fatal("u2 was delayed by u1's budget")
 	}
 }
+
+// brokenCache is a shared token cache that is down (Redis outage).
+type brokenCache struct{}
+
+func (brokenCache) Get(context.Context) (string, bool, error) {
+	return "", false, errors.New("redis down")
+}
+func (brokenCache) Set(context.Context, string, time.Duration) error { return errors.New("redis down") }
+func (brokenCache) Invalidate(context.Context, string) error         { return errors.New("redis down") }
+
+func TestTokenCacheOutageDoesNotHammerGettoken(t *testing.T) {
+	fake := wecomtest.NewServer()
+	defer fake.Close()
+	c, _ := newClient(t, fake, wecom.WithTokenCache(brokenCache{}))
+	for i := 0; i < 5; i++ {
+		if err := sendText(context.Background(), c, "u1", "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := fake.Calls("cgi-bin/gettoken"); n != 1 {
+		t.Fatalf("gettoken called %d times during a cache outage, want 1", n)
+	}
+}
+
+func TestMediaFilesThatLookLikeJSON(t *testing.T) {
+	ctx := context.Background()
+	fake := wecomtest.NewServer()
+	defer fake.Close()
+	c, _ := newClient(t, fake)
+	for _, content := range []string{`{"errcode": 0, "note": "a user's JSON file"}`, `{"hello": "world"}`, "纯文本附件内容"} {
+		id, err := c.UploadMedia(ctx, "file", "a.json", []byte(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _, err := c.GetMedia(ctx, id)
+		if err != nil || string(data) != content {
+			t.Fatalf("file %q came back as %q, %v", content, data, err)
+		}
+	}
+}
