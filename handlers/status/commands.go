@@ -170,8 +170,8 @@ func (s *Service) progress(ctx context.Context, req *bot.Request, args string, f
 	}
 	phase, rest := findPhase(args)
 	m := rePercent.FindStringSubmatchIndex(rest)
-	if phase == "" || m == nil {
-		return []bot.Reply{bot.Text("请写明阶段和完成度，例如「更新进度 方案设计 80%%」。阶段：%s", strings.Join(registry.PhaseNames, "、"))}, nil
+	if m == nil {
+		return []bot.Reply{bot.Text("请写明阶段和完成度，例如「更新进度 方案设计 80%%」（不写阶段则更新当前阶段）。阶段：%s", strings.Join(registry.PhaseNames, "、"))}, nil
 	}
 	pct, _ := strconv.Atoi(rest[m[2]:m[3]])
 	if pct > 100 {
@@ -181,6 +181,10 @@ func (s *Service) progress(ctx context.Context, req *bot.Request, args string, f
 	p, replies, err := s.pick(ctx, req, query, ActUpdate, "progress", args, fixed)
 	if p == nil || err != nil {
 		return replies, err
+	}
+	if phase == "" { // "更新进度 80%" means the current phase
+		_, cur := p.CurrentPhase()
+		phase = cur.Name
 	}
 	return s.apply(ctx, req, registry.Change{Project: p.ID, Op: registry.OpPhasePercent, Phase: phase, Percent: pct})
 }

@@ -196,16 +196,17 @@ func TestUpdateThenStatusAndAudit(t *testing.T) {
 	text = e.h.SayText("00123", "新增风险 高 UAT 用户未到位 负责人 郑凯 措施 提前发会议邀请")
 	bottest.MustContain(t, text, "新增风险 #4（高）")
 	bottest.MustContain(t, e.h.SayText("demo", "关闭风险 1"), "关闭风险 #1")
+	bottest.MustContain(t, e.h.SayText("demo", "更新进度 85%"), "环境搭建与测试 进度 80% → 85%")
 
 	text = e.h.SayText("demo", "进度")
-	bottest.MustContain(t, text, "80%", "预计 12-04", "#4 UAT 用户未到位（郑凯）")
+	bottest.MustContain(t, text, "85%", "预计 12-04", "#4 UAT 用户未到位（郑凯）")
 	bottest.MustNotContain(t, text, "集团AD域", "已逾期")
 
 	audit, err := e.reg.Audit(context.Background(), "jxjt")
-	if err != nil || len(audit) != 4 {
+	if err != nil || len(audit) != 5 {
 		t.Fatalf("audit = %+v %v", audit, err)
 	}
-	if audit[3].User != "demo" || audit[3].Op != registry.OpPhasePercent || audit[1].User != "00123" {
+	if audit[4].User != "demo" || audit[4].Op != registry.OpPhasePercent || audit[2].User != "00123" {
 		t.Errorf("audit who/what wrong: %+v", audit)
 	}
 	bottest.MustContain(t, e.h.SayText("demo", "项目日志"), "王敏", "李强", "新增风险 #4")
