@@ -62,7 +62,8 @@ type Server struct {
 	AESKey  string
 	AgentID int64
 
-	srv *httptest.Server
+	srv  *httptest.Server
+	base wecom.Config // MaxSkew, DomainVerify … carried into Config()
 
 	mu        sync.Mutex
 	now       func() time.Time
@@ -93,7 +94,7 @@ func DemoConfig() wecom.Config {
 func NewServer() *Server {
 	return NewServerWith(wecom.Config{
 		CorpID: "ww" + randHex(8), Secret: "secret" + randHex(16), Token: "tok" + randHex(8),
-		AESKey: randAESKey(), AgentID: 1000002,
+		AESKey: randAESKey(), AgentID: 1000002, MaxSkew: wecom.DefaultMaxSkew,
 	})
 }
 
@@ -101,6 +102,7 @@ func NewServer() *Server {
 // ID; Config() then returns cfg pointing at the fake (e.g. DemoConfig for local runs).
 func NewServerWith(cfg wecom.Config) *Server {
 	s := &Server{
+		base:      cfg,
 		CorpID:    cfg.CorpID,
 		Secret:    cfg.Secret,
 		Token:     cfg.Token,
@@ -125,8 +127,10 @@ func (s *Server) Close() { s.srv.Close() }
 
 // Config is a valid wecom.Config pointing at this fake (callback token/AES key included).
 func (s *Server) Config() wecom.Config {
-	return wecom.Config{CorpID: s.CorpID, AgentID: s.AgentID, Secret: s.Secret, Token: s.Token,
-		AESKey: s.AESKey, APIBase: s.URL, MaxSkew: wecom.DefaultMaxSkew}
+	cfg := s.base
+	cfg.CorpID, cfg.AgentID, cfg.Secret, cfg.Token, cfg.AESKey = s.CorpID, s.AgentID, s.Secret, s.Token, s.AESKey
+	cfg.APIBase = s.URL
+	return cfg
 }
 
 // SetClock replaces the clock used for token expiry and the per-user send limit.

@@ -102,3 +102,21 @@ func TestDeliverGivesUpAfterThreeRetries(t *testing.T) {
 		t.Fatalf("statuses %v, calls %d, err %v: want 1 try + 3 retries", st, calls, err)
 	}
 }
+
+func TestStartLocalServesAValidConfig(t *testing.T) {
+	var out strings.Builder
+	fake, cfg := wecomtest.StartLocal(wecom.Config{}, &out)
+	defer fake.Close()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("local config invalid: %v", err)
+	}
+	if cfg.APIBase != fake.URL || cfg.CorpID != wecomtest.DemoConfig().CorpID {
+		t.Fatalf("config %v", cfg)
+	}
+	if _, err := wecom.NewClient(cfg).SendMessage(context.Background(), &wecom.MessageRequest{ToUser: "u1", MsgType: wecom.MsgMarkdown, Markdown: &wecom.Content{Content: "**好**"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "**好**") {
+		t.Fatalf("nothing printed: %q", out.String())
+	}
+}
