@@ -1,13 +1,20 @@
 package ticket_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	_ "image/jpeg" // decode the thumbnail
+	"image/png"
 	"strings"
 	"testing"
 	"time"
 
 	"deliverybot/bot"
 	"deliverybot/bot/bottest"
+	"deliverybot/bot/redisstore/redistest"
+	"deliverybot/handlers/ticket"
 	"deliverybot/handlers/ticket/ticketstore"
 )
 
@@ -198,7 +205,7 @@ func TestAcceptResolveConfirmRate(t *testing.T) {
 	id := e.file(reporter, "三楼打印机又卡纸了")
 	e.Notifier.Inbox(engineer)
 
-	bottest.MustContain(t, e.say(engineer, "受理 "+id), "已受理工单 "+id)
+	bottest.MustContain(t, bottest.PlainText(e.Click(engineer, "受理 "+id)), "已受理工单 "+id)
 	bottest.MustContain(t, e.inbox(reporter), "已由刘洋受理")
 	bottest.MustContain(t, e.say(engineer, "处理中"+strings.ToLower(id)), "已标记为处理中")
 	bottest.MustContain(t, e.inbox(reporter), "正在处理中")
@@ -331,5 +338,59 @@ func TestReprocessedConfirmFilesOnce(t *testing.T) {
 	second := bottest.PlainText(e.Send(msg))
 	if ticketID(t, first) != ticketID(t, second) || e.count() != 1 {
 		t.Fatalf("replayed confirm: %s / %s, %d tickets", ticketID(t, first), ticketID(t, second), e.count())
+	}
+}
+
+// stageFAQ is a FAQ that also serves the router's FAQ stage (like handlers/faq).
+type stageFAQ struct{ fakeFAQ }
+
+func (stageFAQ) Handle(_ context.Context, req *bot.Request) ([]bot.Reply, error) {
+	return []bot.Reply{{Text: "您是不是想问：" + req.Text()}}, nil
+}
+
+func TestHowToQuestionWithFaultWordGoesToFAQStage(t *testing.T) {
+	e := newEnv(t, bottest.WithFAQ(stageFAQ{kb}))
+	out := e.say(reporter, "系统登不上怎么办")
+	bottest.MustContain(t, out, "您是不是想问：系统登不上怎么办")
+	bottest.MustNotContain(t, out, "我来帮您提交报修")
+}
+
+func TestRealThumbnailIsSmallerJPEG(t *testing.T) {
+	b := redistest.New(t)
+	reg := fixtureRegistry()
+	store := ticketstore.New(b.Client, b.Prefix, bottest.Shanghai)
+	h := bottest.New(t, bottest.WithBackend(b), bottest.WithIdentity(reg),
+		bottest.WithSetup(func(r *bot.Router, d *bot.Deps) {
+			if _, err := ticket.Register(r, ticket.Deps{Store: store, Directory: reg, Clock: d.Clock}); err != nil {
+				t.Fatal(err)
+			}
+		}))
+	img := image.NewRGBA(image.Rect(0, 0, 2000, 1500))
+	for x := range 2000 {
+		for y := range 1500 {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), uint8(x ^ y), 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"报修", "打印机", "三楼打印机又卡纸了", "跳过", "仅我", "一般", "跳过"} {
+		h.Say(reporter, m)
+	}
+	h.SendImage(reporter, buf.Bytes(), "image/png")
+	h.Say(reporter, "完成")
+	id := ticketID(t, bottest.PlainText(h.Say(reporter, "确认")))
+	tk, err := store.Get(context.Background(), id)
+	if err != nil || len(tk.Photos) != 1 {
+		t.Fatalf("ticket %+v, %v", tk, err)
+	}
+	thumb, _, err := h.Blobs.Get(context.Background(), tk.Photos[0].ThumbRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(thumb))
+	if err != nil || format != "jpeg" || cfg.Width >= 2000 || len(thumb) >= buf.Len() {
+		t.Fatalf("thumbnail %s %dx%d, %d bytes (original %d): %v", format, cfg.Width, cfg.Height, len(thumb), buf.Len(), err)
 	}
 }

@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -28,6 +29,14 @@ func (s *Service) fault(ctx context.Context, req *bot.Request) ([]bot.Reply, err
 		return s.startWith(ctx, req, text)
 	}
 	if faq := s.faq(req); faq != nil {
+		// The FAQ handler also serves the router's FAQ stage: let it answer as that
+		// stage would (suggestions, gap logging), since an intent cannot pass on.
+		if stage, ok := faq.(bot.Handler); ok {
+			out, err := stage.Handle(ctx, req)
+			if !errors.Is(err, bot.ErrNotHandled) {
+				return out, err
+			}
+		}
 		if ans, ok := faq.Answer(ctx, req, text); ok {
 			return append(ans, bot.Text("如果按上面的方法还是不行，回复「报修」提交工单，工程师会跟进处理。")), nil
 		}

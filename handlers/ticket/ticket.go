@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"deliverybot/bot"
+	"deliverybot/bot/blob"
 	"deliverybot/bot/registry"
 	"deliverybot/handlers/ticket/ticketstore"
 )
@@ -32,7 +33,7 @@ type Deps struct {
 	Notifier bot.Notifier
 	// Blobs stores thumbnails; nil means the router's Deps.Blobs.
 	Blobs bot.BlobStore
-	// Thumbnail compresses a photo (blob.Thumbnail); nil keeps photos without thumbnails.
+	// Thumbnail compresses a photo (default blob.Thumbnail).
 	Thumbnail func(data []byte) ([]byte, error)
 	// FAQ is searched before a ticket is filed; nil means the router's Deps.FAQ.
 	FAQ bot.FAQ
@@ -62,6 +63,9 @@ func New(d Deps) (*Service, error) {
 	}
 	if d.SLA == nil {
 		d.SLA = DefaultSLA
+	}
+	if d.Thumbnail == nil {
+		d.Thumbnail = blob.Thumbnail
 	}
 	if d.Clock == nil {
 		d.Clock = bot.SystemClock{}
