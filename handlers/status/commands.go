@@ -157,7 +157,7 @@ func findPhase(text string) (phase, rest string) {
 var rePercent = regexp.MustCompile(`(\d{1,3})\s*[%％]?\s*$`)
 
 const updateHelp = "可用的更新指令：\n" +
-	"· 更新进度 方案设计 80%\n" +
+	"· 更新进度 方案设计 80%（不写阶段则为当前阶段）\n" +
 	"· 完成 方案设计（关闭该阶段并开启下一阶段）\n" +
 	"· 里程碑 上线 延期到 2026-12-20 原因 客户推迟验收\n" +
 	"· 里程碑 上线 完成\n" +
