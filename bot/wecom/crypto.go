@@ -1,6 +1,3 @@
-// Package wecom is the WeCom (企业微信) self-built app channel: callback crypto
-// (WXBizMsgCrypt), callback parsing, the echo endpoint and the API client that
-// sends replies. It depends on bot, never the other way round.
 package wecom
 
 import (

@@ -232,6 +232,9 @@ func (h *CallbackHandler) Receive(c echo.Context) (err error) {
 	if merr != nil {
 		return h.refuse(c, reject(http.StatusBadRequest, "cannot convert callback", merr))
 	}
+	if cb.CreateTime == 0 {
+		msg.Time = h.deps.Now().UTC()
+	}
 	return h.accept(ctx, c, msg, cb.DedupeKey(), ts, nonce)
 }
 
