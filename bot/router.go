@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ type command struct {
 	names []string
 	help  string
 	h     Handler
+	order int // registration order, for the help menu
 }
 
 type intent struct {
@@ -94,7 +96,7 @@ func (r *Router) Deps() *Deps { return r.opts.Deps }
 // with one followed by a space or colon (the rest is Request.Args). An empty help
 // keeps it out of the help menu.
 func (r *Router) Command(names []string, help string, h Handler) {
-	r.commands = append(r.commands, command{names: names, help: help, h: h})
+	r.commands = append(r.commands, command{names: names, help: help, h: h, order: len(r.commands)})
 	// Longest names first so "我的工单" wins over a shorter prefix.
 	sort.SliceStable(r.commands, func(i, j int) bool {
 		return longest(r.commands[i].names) > longest(r.commands[j].names)
@@ -298,8 +300,9 @@ func (r *Router) fallbackMenu(_ context.Context, _ *Request) ([]Reply, error) {
 func (r *Router) menu(title string) Reply {
 	var lines []string
 	var buttons []Button
-	for i := len(r.commands) - 1; i >= 0; i-- { // registration order reads better
-		c := r.commands[i]
+	cmds := slices.Clone(r.commands)
+	sort.SliceStable(cmds, func(i, j int) bool { return cmds[i].order < cmds[j].order })
+	for _, c := range cmds {
 		if c.help == "" {
 			continue
 		}

@@ -10,6 +10,9 @@ import (
 	"deliverybot/bot"
 	"deliverybot/bot/redisstore"
 	"deliverybot/bot/registry"
+	"deliverybot/handlers/status"
+	"deliverybot/handlers/ticket"
+	"deliverybot/knowledge"
 )
 
 // app is the wired bot shared by chat and serve: stores, router, handlers.
@@ -23,17 +26,28 @@ type app struct {
 	// users lists demo people for the terminal's /users (set by the registry wiring).
 	users    func() []string
 	registry *registry.Registry
-	closers  []func() error
+	tickets  *ticket.Service
+	kb       *knowledge.Store
+	status   *status.Service
+	// background are long-running jobs (SLA checks, digest, KB watch) that serve starts.
+	background []func(ctx context.Context) error
+	closers    []func() error
 }
 
-// wiring registers one feature (KB, status, tickets…) on the app; each feature's
-// wire_*.go file adds itself here so this file stays the same as features land.
+// wiring registers one feature on the app; order matters (identity before the
+// features that use it, the KB before tickets that deflect to it).
 type wiring struct {
 	name string
 	fn   func(ctx context.Context, a *app) error
 }
 
-var wirings []wiring
+var wirings = []wiring{
+	{"projects registry", wireRegistry},
+	{"blob store", wireBlobs},
+	{"knowledge base", wireKB},
+	{"tickets", wireTickets},
+	{"project status", wireStatus},
+}
 
 func newLogger(w io.Writer, level string, def slog.Level) *slog.Logger {
 	lv := def

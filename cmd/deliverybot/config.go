@@ -23,6 +23,7 @@ type commonConfig struct {
 	formTTL    string
 	TimeZone   string
 	LogLevel   string
+	DigestCron string
 }
 
 func envOr(key, def string) string {
@@ -38,6 +39,7 @@ func bindCommon(fs *flag.FlagSet, c *commonConfig) {
 	fs.StringVar(&c.KBPath, "kb", envOr("DELIVERYBOT_KB", "deploy/demo/kb"), "knowledge base directory or file [DELIVERYBOT_KB]")
 	fs.StringVar(&c.Projects, "projects", envOr("DELIVERYBOT_PROJECTS", "deploy/demo/projects.yaml"), "projects registry YAML [DELIVERYBOT_PROJECTS]")
 	fs.StringVar(&c.TimeZone, "tz", envOr("DELIVERYBOT_TZ", "Asia/Shanghai"), "time zone for dates and schedules [DELIVERYBOT_TZ]")
+	fs.StringVar(&c.DigestCron, "digest-cron", envOr("DELIVERYBOT_DIGEST_CRON", "0 9 * * 1"), "when PMs get the weekly digest (cron, in --tz) [DELIVERYBOT_DIGEST_CRON]")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("DELIVERYBOT_LOG_LEVEL", ""), "debug, info, warn or error [DELIVERYBOT_LOG_LEVEL]")
 	fs.StringVar(&c.formTTL, "form-ttl", envOr("DELIVERYBOT_FORM_TTL", "30m"), "idle time before an unfinished form expires [DELIVERYBOT_FORM_TTL]")
 	c.RedisURL = os.Getenv("REDIS_URL")

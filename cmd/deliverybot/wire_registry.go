@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"deliverybot/bot"
 	"deliverybot/bot/registry"
 )
-
-func init() {
-	wirings = append(wirings, wiring{name: "projects registry", fn: wireRegistry})
-}
 
 // wireRegistry loads projects and people and resolves every speaker's identity and roles.
 func wireRegistry(_ context.Context, a *app) error {
@@ -19,6 +16,10 @@ func wireRegistry(_ context.Context, a *app) error {
 		return err
 	}
 	a.registry = reg
+	a.background = append(a.background, func(ctx context.Context) error {
+		reg.Watch(ctx, 2*time.Second) // reload on edit or SIGHUP; a bad edit keeps the old registry
+		return nil
+	})
 	a.router.Use(bot.Identify(reg))
 	a.users = func() []string {
 		var out []string

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"time"
+
+	"deliverybot/bot/blob"
+	"deliverybot/handlers/faq"
+	"deliverybot/handlers/status"
+	"deliverybot/handlers/ticket"
+	"deliverybot/handlers/ticket/ticketstore"
+	"deliverybot/knowledge"
+	"deliverybot/knowledge/kbstore"
+)
+
+// wireBlobs keeps photos under the data dir.
+func wireBlobs(_ context.Context, a *app) error {
+	fs, err := blob.NewFS(filepath.Join(a.cfg.DataDir, "blobs"))
+	if err != nil {
+		return err
+	}
+	a.deps.Blobs = fs
+	return nil
+}
+
+// wireKB loads the knowledge base, answers questions from it and serves dialogs' digressions.
+func wireKB(_ context.Context, a *app) error {
+	kb, err := knowledge.Open(a.cfg.KBPath, knowledge.DefaultOptions(), a.log)
+	if err != nil {
+		return err
+	}
+	a.kb = kb
+	h := faq.New(faq.Options{KB: kb, Feedback: kbstore.New(a.conn.Client, a.conn.Prefix),
+		Contacts: faq.RegistryContacts{Registry: a.registry}, Log: a.log})
+	h.Register(a.router)
+	a.deps.FAQ = h
+	a.background = append(a.background, func(ctx context.Context) error {
+		kb.Watch(ctx, 2*time.Second) // file change or SIGHUP swaps in a new index atomically
+		return nil
+	})
+	return nil
+}
+
+// wireTickets registers 报修 filing and the ticket lifecycle; serve runs the SLA checks.
+func wireTickets(_ context.Context, a *app) error {
+	store := ticketstore.New(a.conn.Client, a.conn.Prefix, a.cfg.location())
+	svc, err := ticket.Register(a.router, ticket.Deps{Store: store, Directory: a.registry,
+		Notifier: a.deps.Notifier, Logger: a.log, Location: a.cfg.location()})
+	if err != nil {
+		return err
+	}
+	a.tickets = svc
+	a.background = append(a.background, svc.RunSLA)
+	return nil
+}
+
+// wireStatus registers phase status, PM updates and the weekly digest.
+func wireStatus(_ context.Context, a *app) error {
+	deps := status.Deps{Registry: a.registry, Tickets: a.tickets}
+	svc, err := status.Register(a.router, deps)
+	if err != nil {
+		return err
+	}
+	a.status = svc
+	digest, err := svc.NewDigest(status.DigestConfig{Spec: a.cfg.DigestCron, Redis: a.conn.Client,
+		Prefix: a.conn.Prefix, Notifier: a.deps.Notifier, Location: a.cfg.location(), Logger: a.log})
+	if err != nil {
+		return err
+	}
+	a.background = append(a.background, digest.Run)
+	return nil
+}
