@@ -161,7 +161,7 @@ func (cb *Callback) eventMessage(msg bot.Message) (bot.Message, error) {
 		msg.Event = &bot.Event{Kind: bot.EventMenuView, Key: cb.EventKey}
 	case "template_card_event":
 		// A button's key is its bot.Button.Value, which is sent back as if typed.
-		msg.Event = &bot.Event{Kind: bot.EventCardButton, Key: cb.EventKey, TaskID: cb.TaskID, ResponseCode: cb.ResponseCode}
+		msg.Event = &bot.Event{Kind: bot.EventCardButton, Key: cb.EventKey, TaskID: baseTaskID(cb.TaskID), ResponseCode: cb.ResponseCode}
 		msg.Text = cb.EventKey
 	default:
 		return msg, fmt.Errorf("%w: event %q", ErrIgnored, cb.Event)

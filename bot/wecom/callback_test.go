@@ -90,6 +90,19 @@ func TestCardClickDedupeDiffersByResponseCode(t *testing.T) {
 	}
 }
 
+func TestCardClickTaskIDLosesSendSuffix(t *testing.T) {
+	for id, want := range map[string]string{"ticket_12@0a1b2c3d": "ticket_12", "plain": "plain", "a@notahex!": "a@notahex!", "x@0a1b2c3": "x@0a1b2c3"} {
+		cb, err := wecom.ParseCallback([]byte(`<xml><FromUserName>u</FromUserName><MsgType>event</MsgType><Event>template_card_event</Event><EventKey>k</EventKey><TaskId>` + id + `</TaskId></xml>`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, _ := cb.Message()
+		if msg.Event.TaskID != want {
+			t.Errorf("task %q → %q, want %q", id, msg.Event.TaskID, want)
+		}
+	}
+}
+
 func TestIgnoredCallbacks(t *testing.T) {
 	for _, x := range []string{
 		`<xml><FromUserName>sys</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>change_contact</Event><ChangeType>update_user</ChangeType></xml>`,

@@ -73,6 +73,13 @@ type limitWaitError struct{ err error }
 func (e *limitWaitError) Error() string { return "wecom: waiting for send budget: " + e.err.Error() }
 func (e *limitWaitError) Unwrap() error { return e.err }
 
+var (
+	_ bot.Notifier = (*Sender)(nil)
+	_ Limiter      = (*MemoryLimiter)(nil)
+	_ TokenCache   = (*MemoryTokenCache)(nil)
+	_ ReplayGuard  = (*MemoryReplayGuard)(nil)
+)
+
 // Compose converts replies into WeCom messages without sending: markdown for
 // Markdown, template_card for a Card with buttons, textcard for a Card with only a
 // URL, text otherwise. Consecutive text (or markdown) replies to the same user are
@@ -241,20 +248,38 @@ func fieldsFit(fs []bot.Field) bool {
 	return true
 }
 
-// taskID keeps a valid caller task ID ([0-9a-zA-Z_-@], ≤ 128 bytes, unique per app)
-// or makes a fresh one.
+// taskID makes the unique task_id WeCom requires for every card sent (a reused one
+// is refused, which would lose the card): the caller's Card.TaskID, when valid
+// ([0-9a-zA-Z_-@]), plus "@" and 8 random hex digits. Callback parsing strips the
+// suffix again, so handlers see their own TaskID in Event.TaskID.
 func taskID(id string) string {
-	valid := id != "" && len(id) <= 128
+	valid := id != ""
 	for i := 0; valid && i < len(id); i++ {
 		c := id[i]
 		valid = isAlnum(string(c)) || c == '_' || c == '-' || c == '@'
 	}
-	if valid {
+	if !valid {
+		id = fmt.Sprintf("db%d", time.Now().Unix())
+	}
+	if len(id) > 128-taskSuffixLen {
+		id = id[:128-taskSuffixLen]
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return id + "@" + hex.EncodeToString(b[:])
+}
+
+const taskSuffixLen = 9 // "@" + 8 hex digits
+
+// baseTaskID removes the suffix taskID added.
+func baseTaskID(id string) string {
+	if len(id) <= taskSuffixLen || id[len(id)-taskSuffixLen] != '@' {
 		return id
 	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("db%d_%s", time.Now().Unix(), hex.EncodeToString(b[:]))
+	if _, err := hex.DecodeString(id[len(id)-8:]); err != nil {
+		return id
+	}
+	return id[:len(id)-taskSuffixLen]
 }
 
 func truncateRunes(s string, n int) string {

@@ -130,7 +130,7 @@ func TestComposeMergesAndConverts(t *testing.T) {
 		}
 	}
 	tc := out[1].Request.TemplateCard
-	if tc.CardType != wecom.CardButtonInteraction || tc.TaskID != "task_1" || tc.MainTitle.Title != "确认报修" ||
+	if tc.CardType != wecom.CardButtonInteraction || !strings.HasPrefix(tc.TaskID, "task_1@") || len(tc.TaskID) != len("task_1@")+8 || tc.MainTitle.Title != "确认报修" ||
 		len(tc.ButtonList) != 2 || tc.ButtonList[0].Key != "确认" || tc.ButtonList[1].Text != "取消" ||
 		len(tc.HorizontalContentList) != 1 {
 		t.Fatalf("template card %+v", tc)
@@ -162,6 +162,13 @@ func TestComposeCardFallbacks(t *testing.T) {
 	noTask := wecom.Compose("u1", []bot.Reply{bot.CardReply(bot.Card{Title: "t", Buttons: []bot.Button{{Label: "a", Value: "a"}}, TaskID: "bad id!"})})
 	if id := noTask[0].Request.TemplateCard.TaskID; id == "" || strings.ContainsAny(id, " !") {
 		t.Fatalf("invalid task id kept: %q", id)
+	}
+	// The same card sent twice gets two task IDs (WeCom refuses a reused one).
+	same := bot.CardReply(bot.Card{Title: "t", Buttons: []bot.Button{{Label: "a", Value: "a"}}, TaskID: "ticket_9"})
+	a := wecom.Compose("u1", []bot.Reply{same})[0].Request.TemplateCard.TaskID
+	b := wecom.Compose("u2", []bot.Reply{same})[0].Request.TemplateCard.TaskID
+	if a == b {
+		t.Fatalf("task id %q reused", a)
 	}
 }
 
