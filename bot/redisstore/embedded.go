@@ -24,10 +24,11 @@ const snapshotEvery = time.Second
 // Embedded is an in-process miniredis whose contents survive restarts through a
 // JSON snapshot in the data dir, written shortly after changes and on Close.
 type Embedded struct {
-	Mini   *miniredis.Miniredis
-	Client *redis.Client
-	path   string
-	log    *slog.Logger
+	Mini     *miniredis.Miniredis
+	Client   *redis.Client
+	path     string
+	log      *slog.Logger
+	readOnly bool
 
 	mu        sync.Mutex // serialises snapshots
 	lastCount int
@@ -37,7 +38,7 @@ type Embedded struct {
 
 // StartEmbedded starts miniredis, restores the snapshot in dataDir if there is one,
 // and begins snapshotting.
-func StartEmbedded(dataDir string, log *slog.Logger) (*Embedded, error) {
+func StartEmbedded(dataDir string, readOnly bool, log *slog.Logger) (*Embedded, error) {
 	if dataDir == "" {
 		return nil, errors.New("embedded store needs a data dir (--data-dir / DELIVERYBOT_DATA_DIR)")
 	}
@@ -49,7 +50,7 @@ func StartEmbedded(dataDir string, log *slog.Logger) (*Embedded, error) {
 		return nil, fmt.Errorf("start embedded redis: %w", err)
 	}
 	e := &Embedded{Mini: m, Client: redis.NewClient(&redis.Options{Addr: m.Addr()}),
-		path: filepath.Join(dataDir, SnapshotFile), log: log,
+		path: filepath.Join(dataDir, SnapshotFile), log: log, readOnly: readOnly,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if err := e.restore(); err != nil {
 		e.Client.Close()
@@ -57,6 +58,10 @@ func StartEmbedded(dataDir string, log *slog.Logger) (*Embedded, error) {
 		return nil, err
 	}
 	e.lastCount = m.CommandCount()
+	if readOnly {
+		close(e.done)
+		return e, nil
+	}
 	go e.loop()
 	return e, nil
 }
@@ -102,7 +107,10 @@ func (e *Embedded) Snapshot() error {
 func (e *Embedded) Close() error {
 	close(e.stop)
 	<-e.done
-	err := e.Snapshot()
+	var err error
+	if !e.readOnly {
+		err = e.Snapshot()
+	}
 	e.Client.Close()
 	e.Mini.Close()
 	return err

@@ -20,7 +20,10 @@ type Config struct {
 	Password   string   // REDIS_PASSWORD, for Addrs
 	Prefix     string   // key prefix, default "deliverybot:"
 	DataDir    string   // where the embedded store keeps its snapshot
-	Logger     *slog.Logger
+	// ReadOnly opens the embedded snapshot without ever writing it back, so an
+	// admin command cannot overwrite what a running bot saves meanwhile.
+	ReadOnly bool
+	Logger   *slog.Logger
 }
 
 // Conn is an open Redis plus what it takes to close it cleanly.
@@ -63,7 +66,7 @@ func Open(ctx context.Context, cfg Config) (*Conn, error) {
 		conn.Client = redis.NewUniversalClient(&redis.UniversalOptions{
 			Addrs: cfg.Addrs, MasterName: cfg.MasterName, Password: cfg.Password})
 	default:
-		emb, err := StartEmbedded(cfg.DataDir, cfg.Logger)
+		emb, err := StartEmbedded(cfg.DataDir, cfg.ReadOnly, cfg.Logger)
 		if err != nil {
 			return nil, err
 		}

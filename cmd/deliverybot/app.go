@@ -12,6 +12,7 @@ import (
 	"deliverybot/bot/registry"
 	"deliverybot/handlers/status"
 	"deliverybot/handlers/ticket"
+	"deliverybot/handlers/ticket/ticketstore"
 	"deliverybot/knowledge"
 )
 
@@ -24,11 +25,12 @@ type app struct {
 	router   *bot.Router
 	deps     *bot.Deps
 	// users lists demo people for the terminal's /users (set by the registry wiring).
-	users    func() []string
-	registry *registry.Registry
-	tickets  *ticket.Service
-	kb       *knowledge.Store
-	status   *status.Service
+	users       func() []string
+	registry    *registry.Registry
+	tickets     *ticket.Service
+	ticketStore *ticketstore.Store
+	kb          *knowledge.Store
+	status      *status.Service
 	// background are long-running jobs (SLA checks, digest, KB watch) that serve starts.
 	background []func(ctx context.Context) error
 	closers    []func() error

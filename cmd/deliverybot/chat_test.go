@@ -50,3 +50,42 @@ func TestChatSwitchesUsers(t *testing.T) {
 		t.Fatalf("no switch confirmation:\n%s", out)
 	}
 }
+
+// An unfinished form continues where it was after chat restarts on the same data dir.
+func TestChatResumesFormAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	first := chat(t, dir, "报修\n1\n/quit\n", "--user", "wulei")
+	if !strings.Contains(first, "报修（2/7）") {
+		t.Fatalf("form did not advance:\n%s", first)
+	}
+	second := chat(t, dir, "审批流程打不开一直转圈\n/quit\n", "--user", "wulei")
+	if !strings.Contains(second, "报修（3/") {
+		t.Fatalf("form did not resume after restart:\n%s", second)
+	}
+}
+
+func TestChatAnswersFromKBAndDeclinesOffTopic(t *testing.T) {
+	out := chat(t, t.TempDir(), "vpn登不上怎么办\n今天天气怎么样\n/quit\n")
+	for _, want := range []string{"VPN登不上怎么办", "暂时没有找到答案"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("missing %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestAdminCommandsSeeChatData(t *testing.T) {
+	dir := t.TempDir()
+	filed := chat(t, dir, "报修\n1\n打印机驱动装不上总是报错\n跳过\n仅我\n一般\n跳过\n跳过\n确认\n/quit\n", "--user", "wulei")
+	if !strings.Contains(filed, "BX-") {
+		t.Fatalf("ticket not created:\n%s", filed)
+	}
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"ticket", "list", "--json", "--data-dir", dir, "--projects", demoProjects, "--kb", demoKB},
+		strings.NewReader(""), &out, &errOut)
+	if err != nil {
+		t.Fatalf("ticket list: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "打印机驱动装不上总是报错") || !strings.Contains(out.String(), `"reporter": "wulei"`) {
+		t.Fatalf("ticket list does not show the filed ticket:\n%s", out.String())
+	}
+}

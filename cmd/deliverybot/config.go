@@ -24,6 +24,7 @@ type commonConfig struct {
 	TimeZone   string
 	LogLevel   string
 	DigestCron string
+	readOnly   bool // admin commands: never write the embedded snapshot
 }
 
 func envOr(key, def string) string {
@@ -88,7 +89,7 @@ func (c *commonConfig) location() *time.Location {
 }
 
 func (c *commonConfig) redisConfig() redisstore.Config {
-	rc := redisstore.Config{URL: c.RedisURL, MasterName: c.MasterName, Password: c.RedisPass, DataDir: c.DataDir}
+	rc := redisstore.Config{URL: c.RedisURL, MasterName: c.MasterName, Password: c.RedisPass, DataDir: c.DataDir, ReadOnly: c.readOnly}
 	if c.RedisAddrs != "" {
 		for _, a := range strings.Split(c.RedisAddrs, ",") {
 			if a = strings.TrimSpace(a); a != "" {

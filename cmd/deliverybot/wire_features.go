@@ -50,7 +50,7 @@ func wireTickets(_ context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	a.tickets = svc
+	a.tickets, a.ticketStore = svc, store
 	a.background = append(a.background, svc.RunSLA)
 	return nil
 }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"deliverybot/bot"
+	"deliverybot/handlers/status"
+	"deliverybot/handlers/ticket"
+	"deliverybot/knowledge/kbcli"
+)
+
+func init() {
+	subcommands["kb"] = runKB
+	subcommands["project"] = runProject
+	subcommands["ticket"] = runTicket
+}
+
+// commonFlagNames are the shared flags admin commands accept anywhere among their own.
+var commonFlagNames = map[string]bool{"data-dir": true, "kb": true, "projects": true, "tz": true, "log-level": true, "form-ttl": true, "digest-cron": true}
+
+// kbFlagNames are the shared flags of `kb`, whose own subcommands take --kb.
+var kbFlagNames = map[string]bool{"data-dir": true, "projects": true, "tz": true, "log-level": true}
+
+// splitCommon separates the shared flags (which may appear anywhere) from the
+// subcommand's own arguments.
+func splitCommon(args []string, names map[string]bool) (common, rest []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name := strings.TrimLeft(a, "-")
+		name, _, hasValue := strings.Cut(name, "=")
+		if strings.HasPrefix(a, "-") && names[name] {
+			common = append(common, a)
+			if !hasValue && i+1 < len(args) {
+				i++
+				common = append(common, args[i])
+			}
+			continue
+		}
+		rest = append(rest, a)
+	}
+	return common, rest
+}
+
+// openAdminApp wires the same stores and features as the bot, read-only on the
+// embedded snapshot, with notifications discarded.
+func openAdminApp(ctx context.Context, name string, args []string, stderr io.Writer) (*app, []string, error) {
+	names := commonFlagNames
+	if name == "kb" {
+		names = kbFlagNames
+	}
+	commonArgs, rest := splitCommon(args, names)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg commonConfig
+	bindCommon(fs, &cfg)
+	if err := fs.Parse(commonArgs); err != nil {
+		return nil, nil, usagef("%s: %v", name, err)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, nil, err
+	}
+	cfg.readOnly = true
+	a, err := newApp(ctx, cfg, newLogger(stderr, cfg.LogLevel, slog.LevelWarn), discardNotifier{})
+	return a, rest, err
+}
+
+type discardNotifier struct{}
+
+func (discardNotifier) Notify(context.Context, string, bot.Reply) error { return nil }
+
+func runProject(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "validate" {
+		return cliErr(status.RunProjectCLI(ctx, args, stdout, stderr, status.Deps{}))
+	}
+	a, rest, err := openAdminApp(ctx, "project", args, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return cliErr(status.RunProjectCLI(ctx, rest, stdout, stderr, status.Deps{Registry: a.registry, Tickets: a.tickets}))
+}
+
+func runTicket(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	a, rest, err := openAdminApp(ctx, "ticket", args, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return cliErr(ticket.RunCLI(ctx, rest, stdout, stderr, a.ticketStore))
+}
+
+func runKB(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	cli := kbcli.CLI{Redis: func(ctx context.Context) (redis.UniversalClient, func(), error) {
+		a, _, err := openAdminApp(ctx, "kb", args, stderr)
+		if err != nil {
+			return nil, nil, err
+		}
+		return a.conn.Client, func() { _ = a.Close() }, nil
+	}}
+	_, rest := splitCommon(args, kbFlagNames)
+	return cliErr(cli.Run(ctx, rest, stdout, stderr))
+}
+
+// cliErr maps the feature CLIs' usage errors to exit status 2.
+func cliErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, status.ErrUsage) || errors.Is(err, kbcli.ErrUsage) {
+		return usageError{msg: err.Error()}
+	}
+	return fmt.Errorf("%w", err)
+}
