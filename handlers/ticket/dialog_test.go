@@ -392,3 +392,36 @@ func TestRealThumbnailIsSmallerJPEG(t *testing.T) {
 		t.Fatalf("thumbnail %s %dx%d, %d bytes (original %d): %v", format, cfg.Width, cfg.Height, len(thumb), buf.Len(), err)
 	}
 }
+
+type fakeRobot struct{ posts map[string][]bot.Reply }
+
+func (f *fakeRobot) Post(_ context.Context, project string, r bot.Reply) (bool, error) {
+	if project != "hdyy" {
+		return false, nil
+	}
+	f.posts[project] = append(f.posts[project], r)
+	return true, nil
+}
+
+func TestGroupRobotAnnouncesNewTickets(t *testing.T) {
+	b := redistest.New(t)
+	reg := fixtureRegistry()
+	store := ticketstore.New(b.Client, b.Prefix, bottest.Shanghai)
+	robot := &fakeRobot{posts: map[string][]bot.Reply{}}
+	h := bottest.New(t, bottest.WithBackend(b), bottest.WithIdentity(reg),
+		bottest.WithSetup(func(r *bot.Router, d *bot.Deps) {
+			if _, err := ticket.Register(r, ticket.Deps{Store: store, Directory: reg, Clock: d.Clock, Robot: robot}); err != nil {
+				t.Fatal(err)
+			}
+		}))
+	for _, m := range []string{"报修", "打印机", "三楼打印机又卡纸了", "跳过", "仅我", "一般", "跳过", "跳过"} {
+		h.Say(reporter, m)
+	}
+	id := ticketID(t, bottest.PlainText(h.Say(reporter, "确认")))
+	if got := robot.posts["hdyy"]; len(got) != 1 || !strings.Contains(got[0].PlainText(), "新报修工单 "+id) {
+		t.Fatalf("robot posts = %+v", got)
+	}
+	if len(h.Notifier.Inbox(engineer)) != 1 {
+		t.Fatal("on-call engineer not told directly")
+	}
+}

@@ -165,7 +165,21 @@ func (s *Service) complete(ctx context.Context, req *bot.Request, st *bot.FormSt
 	if t.Assignee != "" && t.Assignee != t.Reporter {
 		out = append(out, s.newTicketCard(t, t.Assignee, "新报修工单"))
 	}
+	s.announce(ctx, req, t)
 	return out, nil
+}
+
+// announce posts the new ticket to the project's group robot, if there is one. A
+// failure is logged only: the on-call engineer is told directly anyway.
+func (s *Service) announce(ctx context.Context, req *bot.Request, t *ticketstore.Ticket) {
+	if s.d.Robot == nil {
+		return
+	}
+	md := fmt.Sprintf("**新报修工单 %s**（%s）\n> 项目：%s\n> 问题：%s\n> 提交人：%s\n> 处理人：%s\n请处理人回复「受理 %s」。",
+		t.ID, t.Priority, projectLabel(t), t.Title, s.name(t.Reporter), s.name(t.Assignee), t.ID)
+	if _, err := s.d.Robot.Post(ctx, t.Project, bot.Markdown(md)); err != nil {
+		req.Log.Warn("ticket group robot failed", "ticket", t.ID, "err", err)
+	}
 }
 
 func (s *Service) newTicket(req *bot.Request, st *bot.FormState, p registry.Project) *ticketstore.Ticket {

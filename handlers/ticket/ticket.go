@@ -24,6 +24,12 @@ type Directory interface {
 	Name(userID string) string
 }
 
+// GroupRobot posts to a project's group chat (a WeCom 群机器人 webhook).
+type GroupRobot interface {
+	// Post sends r to the project's group; posted=false when the project has no robot.
+	Post(ctx context.Context, projectID string, r bot.Reply) (posted bool, err error)
+}
+
 // Deps are the services the ticket feature uses.
 type Deps struct {
 	Store     *ticketstore.Store // required
@@ -31,6 +37,9 @@ type Deps struct {
 	// Notifier delivers SLA escalations, which happen outside any request. Within a
 	// request, notifications are replies with To set.
 	Notifier bot.Notifier
+	// Robot, when set, also announces new tickets in the project's group chat; the
+	// on-call engineer still gets the card with the 受理 button.
+	Robot GroupRobot
 	// Blobs stores thumbnails; nil means the router's Deps.Blobs.
 	Blobs bot.BlobStore
 	// Thumbnail compresses a photo (default blob.Thumbnail).
