@@ -74,6 +74,7 @@ type Server struct {
 	taskIDs   map[string]bool
 	sentTimes map[string][]time.Time
 	out       io.Writer
+	autoMedia bool
 }
 
 // DemoConfig is a fixed, public configuration for local runs: `serve --fake-wecom`
@@ -175,6 +176,14 @@ func (s *Server) AddMedia(data []byte, contentType string) string {
 	id := "media_" + randHex(12)
 	s.media[id] = media{data: data, contentType: contentType, filename: "upload"}
 	return id
+}
+
+// ServeAnyMedia makes media/get answer a placeholder PNG for unknown media IDs, so
+// an image callback posted by another process (`deliverybot send`) can be fetched.
+func (s *Server) ServeAnyMedia() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.autoMedia = true
 }
 
 // AddUser makes user/get know u.

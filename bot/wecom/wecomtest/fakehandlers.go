@@ -262,6 +262,9 @@ func (s *Server) updateCard(w http.ResponseWriter, rec Request) {
 func (s *Server) getMedia(w http.ResponseWriter, r *http.Request, rec Request) {
 	s.mu.Lock()
 	m, ok := s.media[r.URL.Query().Get("media_id")]
+	if !ok && s.autoMedia {
+		m, ok = media{data: placeholderPNG, contentType: "image/png", filename: "placeholder.png"}, true
+	}
 	s.mu.Unlock()
 	if !ok {
 		s.finish(rec, http.StatusOK, 40007)
@@ -379,3 +382,7 @@ func randAESKey() string {
 		}
 	}
 }
+
+// placeholderPNG is a valid 1×1 PNG served for unknown media IDs in local runs.
+var placeholderPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" +
+	"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")

@@ -1,7 +1,9 @@
 package wecomtest_test
 
 import (
+	"bytes"
 	"context"
+	"image/png"
 	"net/http"
 	"strings"
 	"testing"
@@ -118,5 +120,18 @@ func TestStartLocalServesAValidConfig(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "**好**") {
 		t.Fatalf("nothing printed: %q", out.String())
+	}
+}
+
+func TestLocalFakeServesPlaceholderImages(t *testing.T) {
+	fake, cfg := wecomtest.StartLocal(wecom.Config{}, nil)
+	defer fake.Close()
+	data, ct, err := wecom.NewClient(cfg).GetMedia(context.Background(), "any-media-id")
+	if err != nil || ct != "image/png" {
+		t.Fatalf("%q %v", ct, err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil || img.Bounds().Dx() != 1 {
+		t.Fatalf("placeholder is not a PNG: %v", err)
 	}
 }
