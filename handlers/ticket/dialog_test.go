@@ -218,6 +218,7 @@ func TestAcceptResolveConfirmRate(t *testing.T) {
 	bottest.MustContain(t, e.inbox(engineer), "已确认工单 "+id+" 解决")
 	bottest.MustContain(t, e.say(reporter, "5"), "收到您的 5 分评价")
 	bottest.MustContain(t, e.say(reporter, "评分 "+id+" 1"), "已经评过分")
+	bottest.MustContain(t, e.say(reporter, "评分 "+id+" 6"), "1 到 5 的整数评分")
 
 	tk := e.ticket(id)
 	if tk.Status != ticketstore.StatusClosed || tk.Rating != 5 || tk.Resolution != "更换了搓纸轮" || tk.RespondedAt.IsZero() {

@@ -123,9 +123,11 @@ func (s *Service) rate(ctx context.Context, req *bot.Request, args string) ([]bo
 	if err != nil {
 		return nil, err
 	}
-	_, rest := splitID(args)
-	score, convErr := strconv.Atoi(strings.TrimSuffix(strings.Fields(rest + " x")[0], "分"))
-	if convErr != nil || score < 1 || score > 5 {
+	score := 0
+	if _, rest := splitID(args); rest != "" {
+		score, _ = strconv.Atoi(strings.TrimSuffix(strings.Fields(rest)[0], "分"))
+	}
+	if score < 1 || score > 5 {
 		return []bot.Reply{bot.Text("请给出 1 到 5 的整数评分，例如：评分 BX-20261126-0001 5")}, nil
 	}
 	t, _, err := s.run(ctx, req, args, change{verb: "评分",
