@@ -23,9 +23,6 @@ type FormState struct {
 	// Back is the stage to return to when a cancel is declined or an edit is done.
 	Back  FormStage `json:"back,omitempty"`
 	Tries int       `json:"tries,omitempty"`
-	// Editing is true when the current slot is asked to change an answer; the
-	// form returns to the summary afterwards.
-	Editing bool `json:"editing,omitempty"`
 	// Data is handler-owned scratch space (e.g. a KB deflection candidate).
 	Data      map[string]string `json:"data,omitempty"`
 	StartedAt time.Time         `json:"started_at"`

@@ -168,6 +168,10 @@ func (r *Router) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load session: %w", err)
 		}
+		if msg.ID != "" && sess.LastMsgID == msg.ID {
+			log.Info("message already processed; replaying its replies", "msg", msg.ID)
+			return sess.LastReplies, nil
+		}
 		req := &Request{Msg: msg, ID: id, Session: sess, Now: now, Log: log, Deps: r.opts.Deps}
 		replies, err := r.chain.Handle(ctx, req)
 		if err != nil {
@@ -179,6 +183,7 @@ func (r *Router) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		}
 		sess.Choices = choicesOf(replies)
 		sess.UpdatedAt = now
+		sess.LastMsgID, sess.LastReplies = msg.ID, replies
 		err = r.opts.Sessions.Save(ctx, sess)
 		if errors.Is(err, ErrConflict) && attempt < maxSaveAttempts {
 			log.Warn("session changed concurrently; reprocessing", "attempt", attempt)

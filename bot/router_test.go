@@ -198,3 +198,19 @@ func TestCoreImportsNoAdapters(t *testing.T) {
 		}
 	}
 }
+
+// A message processed twice (the worker crashed before sending) yields the same
+// replies and does not advance the dialog again.
+func TestReprocessedMessageReplaysReplies(t *testing.T) {
+	h := newHarness(t)
+	h.Send(bot.Message{ID: "m1", UserID: "u1", Text: "报修"})
+	first := bottest.PlainText(h.Send(bot.Message{ID: "m2", UserID: "u1", Text: "企业微信"}))
+	again := bottest.PlainText(h.Send(bot.Message{ID: "m2", UserID: "u1", Text: "企业微信"}))
+	if first != again {
+		t.Fatalf("replayed replies differ:\n%s\n---\n%s", first, again)
+	}
+	sess, _ := h.Sessions.Load(context.Background(), "u1")
+	if sess.Form == nil || sess.Form.Slot != "desc" {
+		t.Fatalf("reprocessing advanced the form: %+v", sess.Form)
+	}
+}

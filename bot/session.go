@@ -23,8 +23,14 @@ type Session struct {
 	// Vars is small conversation memory (e.g. the chosen project).
 	Vars map[string]string `json:"vars,omitempty"`
 	// Notice is told to the user on their next message (e.g. their form expired).
-	Notice    string    `json:"notice,omitempty"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Notice string `json:"notice,omitempty"`
+	// LastMsgID and LastReplies record the last message processed and what it
+	// produced, saved atomically with the state it changed: a message processed
+	// again (a worker crashed before sending) replays the same replies instead of
+	// running the handlers on already-advanced state.
+	LastMsgID   string    `json:"last_msg_id,omitempty"`
+	LastReplies []Reply   `json:"last_replies,omitempty"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // Var returns a conversation variable.

@@ -26,11 +26,16 @@ return 0
 `)
 
 // releaseScript hands this pool's unfinished entries back (marking them idle)
-// and drops the lease, only while the lease is still ours.
+// and drops the lease, only while the lease is still ours. A consumer left with
+// nothing pending is removed from the group, so restarts do not pile up names;
+// one with pending entries must stay, or those entries would be lost.
 var releaseScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 for i = 4, #ARGV do
   redis.call('XCLAIM', KEYS[2], ARGV[2], ARGV[1], 0, ARGV[i], 'IDLE', ARGV[3], 'JUSTID')
+end
+if #redis.call('XPENDING', KEYS[2], ARGV[2], '-', '+', 1, ARGV[1]) == 0 then
+  redis.call('XGROUP', 'DELCONSUMER', KEYS[2], ARGV[2], ARGV[1])
 end
 redis.call('DEL', KEYS[1])
 return 1
@@ -67,7 +72,7 @@ func (p *Pool) acquire(ctx context.Context, part int) (bool, error) {
 }
 
 // serve processes the leased partition until stop, lease loss or a yield to
-// another pool (reported as true).
+// another pool (reported as true; the slot is then already given up).
 func (p *Pool) serve(stopCtx, workCtx context.Context, part int) (yielded bool) {
 	leaseCtx, lose := context.WithCancel(workCtx)
 	loopCtx, stopLoop := context.WithCancel(leaseCtx)
@@ -91,7 +96,7 @@ func (p *Pool) serve(stopCtx, workCtx context.Context, part int) (yielded bool) 
 	}
 	failures := 0
 	for loopCtx.Err() == nil {
-		if p.shouldYield() {
+		if p.tryYield() {
 			return true
 		}
 		e, err := p.next(loopCtx, part)
@@ -194,6 +199,10 @@ if #pend > 0 then
   if #c == 0 or not c[1] then
     redis.call('XACK', KEYS[2], ARGV[2], id)
     return {'gone'}
+  end
+  if owner ~= ARGV[1] and #redis.call('XPENDING', KEYS[2], ARGV[2], '-', '+', 1, owner) == 0 then
+    -- the dead worker holds nothing more here; forget its name
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[2], ARGV[2], owner)
   end
   return {'claimed', id, owner, n + 1, c[1][2]}
 end

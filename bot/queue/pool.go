@@ -107,10 +107,10 @@ func (p *Pool) runPartition(stopCtx, workCtx context.Context, part int) {
 			sleep(stopCtx, jitter(every))
 			continue
 		}
-		yielded := p.serve(stopCtx, workCtx, part)
-		p.held.Add(-1)
-		if yielded {
+		if yielded := p.serve(stopCtx, workCtx, part); yielded {
 			sleep(stopCtx, jitter(2*every))
+		} else {
+			p.held.Add(-1)
 		}
 	}
 }
@@ -135,7 +135,19 @@ func (p *Pool) reserveSlot() bool {
 	}
 }
 
-func (p *Pool) shouldYield() bool { return p.held.Load() > p.fairShare() }
+// tryYield gives up one slot when this pool holds more than its fair share; the
+// compare-and-swap makes exactly the excess partitions yield.
+func (p *Pool) tryYield() bool {
+	for {
+		h := p.held.Load()
+		if h <= p.fairShare() {
+			return false
+		}
+		if p.held.CompareAndSwap(h, h-1) {
+			return true
+		}
+	}
+}
 
 // registerScript records this pool as alive until now+ttl (on the Redis clock)
 // and returns how many pools are alive.
