@@ -426,3 +426,30 @@ func TestGroupRobotAnnouncesNewTickets(t *testing.T) {
 		t.Fatal("on-call engineer not told directly")
 	}
 }
+
+func TestPhotoFirstThenFiling(t *testing.T) {
+	e := newEnv(t)
+	out := bottest.PlainText(e.SendImage(reporter, []byte("photo of a jammed printer"), "image/jpeg"))
+	bottest.MustContain(t, out, "收到 1 张照片", "要用这些照片提交报修吗")
+	out = e.say(reporter, "1") // the 报修 button
+	bottest.MustContain(t, out, "已附上您刚才发送的 1 张照片", "哪个系统或产品")
+	e.say(reporter, "打印机")
+	e.say(reporter, "三楼打印机又卡纸了")
+	e.say(reporter, "跳过")
+	e.say(reporter, "仅我")
+	e.say(reporter, "一般")
+	out = e.say(reporter, "跳过")
+	bottest.MustContain(t, out, "请确认", "照片：1 张")
+	id := ticketID(t, e.say(reporter, "确认"))
+	tk := e.ticket(id)
+	if len(tk.Photos) != 1 || tk.Photos[0].ThumbRef == "" {
+		t.Fatalf("photos = %+v", tk.Photos)
+	}
+	// Used photos are not attached again; old ones expire.
+	bottest.MustNotContain(t, e.say(reporter, "报修"), "已附上")
+	e.say(reporter, "取消")
+	e.say(reporter, "确定取消")
+	e.SendImage(reporter, []byte("another photo"), "image/jpeg")
+	e.Clock.Advance(31 * time.Minute)
+	bottest.MustNotContain(t, e.say(reporter, "报修"), "已附上")
+}

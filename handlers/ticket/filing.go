@@ -59,7 +59,12 @@ func (s *Service) startWith(ctx context.Context, req *bot.Request, desc string) 
 	if utf8.RuneCountInString(strings.TrimSpace(desc)) >= minDescRunes {
 		prefill[slotDesc] = strings.TrimSpace(desc)
 	}
+	thumbs := map[string]string{}
+	photos := takePendingPhotos(req, prefill, thumbs)
 	st := bot.NewFormState(s.form, prefill, req.Now)
+	for k, v := range thumbs {
+		st.Data[k] = v
+	}
 	var projects []string
 	for _, m := range req.Identity.Projects {
 		projects = append(projects, m.ProjectID+"\t"+m.ProjectName)
@@ -70,7 +75,11 @@ func (s *Service) startWith(ctx context.Context, req *bot.Request, desc string) 
 			return nil, err
 		}
 	}
-	out := []bot.Reply{bot.Text("%s\n随时回复「取消」退出，「上一步」返回，「为什么」查看说明。", s.form.Intro)}
+	intro := s.form.Intro
+	if photos > 0 {
+		intro += fmt.Sprintf("已附上您刚才发送的 %d 张照片。", photos)
+	}
+	out := []bot.Reply{bot.Text("%s\n随时回复「取消」退出，「上一步」返回，「为什么」查看说明。", intro)}
 	for _, slot := range append([]string(nil), st.Order...) {
 		extra, end, err := s.afterSlot(ctx, req, &st, slot)
 		if err != nil {

@@ -248,7 +248,7 @@ func (s *Service) afterDesc(ctx context.Context, req *bot.Request, st *bot.FormS
 	delete(st.Data, dataSimilar)
 	delete(st.Data, dataTitle)
 	unask(st, slotMerge)
-	sim, err := s.similarOpen(ctx, req.UserID(), st.Data[dataProject], desc)
+	sim, err := s.similarOpen(ctx, req.Now, req.UserID(), st.Data[dataProject], desc)
 	if err != nil {
 		return nil, false, err
 	}

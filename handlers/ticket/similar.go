@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 
 	"deliverybot/bot"
@@ -16,9 +17,9 @@ const similarThreshold = 0.5
 
 // similarOpen returns the reporter's open ticket from the similar-ticket window
 // whose description best matches desc, or nil.
-func (s *Service) similarOpen(ctx context.Context, reporter, project, desc string) (*ticketstore.Ticket, error) {
+func (s *Service) similarOpen(ctx context.Context, now time.Time, reporter, project, desc string) (*ticketstore.Ticket, error) {
 	list, err := s.d.Store.List(ctx, ticketstore.Filter{Reporter: reporter, Project: project, OpenOnly: true,
-		Since: s.now().Add(-s.d.SimilarWindow)})
+		Since: now.Add(-s.d.SimilarWindow)})
 	if err != nil {
 		return nil, err
 	}

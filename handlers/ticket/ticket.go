@@ -99,8 +99,8 @@ func New(d Deps) (*Service, error) {
 	return s, nil
 }
 
-// Register wires the feature into r: the filing form, commands, the fault intent
-// and the thumbnail middleware. The returned Service runs the SLA scheduler
+// Register wires the feature into r: the filing form, commands, the fault intent,
+// the thumbnail middleware and the handler for photos sent outside a dialog. The returned Service runs the SLA scheduler
 // (RunSLA) and serves ticket counts to the status feature.
 func Register(r *bot.Router, d Deps) (*Service, error) {
 	s, err := New(d)
@@ -109,6 +109,7 @@ func Register(r *bot.Router, d Deps) (*Service, error) {
 	}
 	r.Form(s.form)
 	r.Use(s.thumbnails())
+	r.Media(bot.HandlerFunc(s.photoOutsideDialog))
 	r.Command(startCommands, "报修：系统故障、设备问题", bot.HandlerFunc(s.start))
 	r.Command([]string{"我的工单", "my_tickets"}, "查看我提交或负责的工单", bot.HandlerFunc(s.myTickets))
 	r.Command([]string{"项目工单"}, "", bot.HandlerFunc(s.projectTickets))
