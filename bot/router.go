@@ -243,8 +243,13 @@ func (r *Router) route(ctx context.Context, req *Request) ([]Reply, error) {
 	if text == "" && len(req.Msg.Media) > 0 && r.media != nil {
 		return r.media.Handle(ctx, req)
 	}
-	if req.Msg.Event != nil && req.Msg.Event.Kind == EventEnterApp {
-		return r.helpMenu(ctx, req)
+	if ev := req.Msg.Event; ev != nil && text == "" {
+		switch ev.Kind {
+		case EventEnterApp:
+			return r.helpMenu(ctx, req)
+		case EventMenuView:
+			return nil, nil // the user opened a link from the menu: nothing to answer
+		}
 	}
 	for _, in := range r.intents {
 		for _, re := range in.patterns {

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"deliverybot/bot"
+	"deliverybot/bot/queue"
+	"deliverybot/bot/wecom"
+	"deliverybot/bot/wecom/redistoken"
+	"deliverybot/bot/wecom/wecomtest"
+)
+
+func init() { subcommands["serve"] = runServe }
+
+type serveConfig struct {
+	common commonConfig
+	addr   string
+	fake   bool
+	wecom  wecom.Config
+}
+
+func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sc serveConfig
+	bindCommon(fs, &sc.common)
+	fs.StringVar(&sc.addr, "addr", envOr("DELIVERYBOT_ADDR", ":8080"), "listen address [DELIVERYBOT_ADDR]")
+	fs.BoolVar(&sc.fake, "fake-wecom", false, "run against an in-process fake WeCom API and print what would be sent")
+	if err := fs.Parse(args); err != nil {
+		return usagef("serve: %v", err)
+	}
+	if err := sc.common.validate(); err != nil {
+		return err
+	}
+	log := newLogger(stderr, sc.common.LogLevel, slog.LevelInfo)
+	if sc.fake {
+		fake, cfg := wecomtest.StartLocal(wecom.Config{}, stdout)
+		defer fake.Close()
+		sc.wecom = cfg
+		log.Warn("running against the fake WeCom API: nothing reaches real WeCom", "api", cfg.APIBase,
+			"hint", "post test callbacks with: deliverybot send --to http://127.0.0.1"+sc.addr+" --user u1 帮助")
+	} else {
+		cfg, err := wecom.ConfigFromEnv()
+		if err != nil {
+			return usagef("invalid WeCom configuration:\n%v", err)
+		}
+		sc.wecom = cfg
+	}
+	srv, err := newServer(ctx, sc, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", sc.addr)
+	if err != nil {
+		srv.close()
+		return fmt.Errorf("listen on %s: %w", sc.addr, err)
+	}
+	log.Info("deliverybot serving", "addr", ln.Addr().String(), "wecom", sc.wecom, "store", sc.common.redisConfig().Describe())
+	return srv.run(ctx, ln)
+}
+
+// server is the WeCom channel around the app: callback endpoint → queue → workers → sender.
+type server struct {
+	app    *app
+	echo   *echo.Echo
+	queue  *queue.Queue
+	pool   *queue.Pool
+	sender *wecom.Sender
+	client *wecom.Client
+	outbox *queue.Outbox
+	log    *slog.Logger
+}
+
+// lateNotifier lets the app be built before the sender that depends on its store exists.
+type lateNotifier struct{ n bot.Notifier }
+
+func (l *lateNotifier) Notify(ctx context.Context, userID string, r bot.Reply) error {
+	if l.n == nil {
+		return errors.New("notifier not ready")
+	}
+	return l.n.Notify(ctx, userID, r)
+}
+
+func newServer(ctx context.Context, sc serveConfig, log *slog.Logger) (*server, error) {
+	notifier := &lateNotifier{}
+	a, err := newApp(ctx, sc.common, log, notifier)
+	if err != nil {
+		return nil, err
+	}
+	a.router.Use(bot.RateLimit(20, 3*time.Second))
+	rdb, prefix := a.conn.Client, a.conn.Prefix
+	s := &server{app: a, log: log}
+	s.client = wecom.NewClient(sc.wecom, wecom.WithHTTPClient(wecom.NewHTTPClient()), wecom.WithLogger(log),
+		wecom.WithTokenCache(redistoken.New(rdb, prefix, sc.wecom.CorpID, sc.wecom.AgentID)))
+	s.sender = wecom.NewSender(s.client, queue.NewSendLimiter(rdb, prefix))
+	notifier.n = s.sender
+	qopts := queue.Options{Logger: log}
+	s.queue = queue.New(rdb, prefix, qopts)
+	s.outbox = queue.NewOutbox(rdb, prefix, 0)
+	s.pool = queue.NewPool(rdb, prefix, qopts, s.process)
+	s.echo = echo.New()
+	s.echo.HideBanner, s.echo.HidePort = true, true
+	_, err = wecom.Register(s.echo, sc.wecom, wecom.CallbackDeps{Acceptor: s.queue, Replay: s.queue, Log: log,
+		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
+	if err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// process handles one queued message: fetch its media, route it, send the replies once.
+func (s *server) process(ctx context.Context, msg bot.Message) error {
+	if err := wecom.FetchMedia(ctx, s.client, s.app.deps.Blobs, &msg); err != nil {
+		s.log.Warn("media fetch failed; continuing without the attachment", "msg", msg.ID, "err", err)
+	}
+	replies, err := s.app.router.Handle(ctx, msg)
+	if err != nil {
+		return err // state was not saved: the queue retries the message
+	}
+	for _, o := range wecom.Compose(msg.UserID, replies) {
+		err := s.outbox.SendOnce(ctx, msg.ID, o.Index, func(ctx context.Context) error {
+			_, err := s.sender.SendOutgoing(ctx, o)
+			if wecom.NotDelivered(err) {
+				return queue.NotSent(err) // certainly not delivered: safe to try again
+			}
+			return err
+		})
+		switch {
+		case errors.Is(err, queue.ErrMaybeSent):
+			// Never send twice: an unknown outcome is logged, not retried.
+			s.log.Error("reply may not have been delivered", "msg", msg.ID, "part", o.Index, "err", err)
+		case err != nil:
+			return err
+		}
+	}
+	return nil
+}
+
+// run serves until ctx ends, then stops accepting, finishes in-flight messages and closes.
+func (s *server) run(ctx context.Context, ln net.Listener) error {
+	httpSrv := &http.Server{Handler: s.echo, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2+len(s.app.background))
+	start := func(name string, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil && !errors.Is(err, context.Canceled) {
+				s.log.Error(name+" stopped", "err", err)
+				errs <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	bgCtx, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	start("workers", func() error { return s.pool.Run(bgCtx) })
+	for _, job := range s.app.background {
+		start("background job", func() error { return job(bgCtx) })
+	}
+	start("http", func() error {
+		if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errs:
+	}
+	s.log.Info("shutting down: no new callbacks; finishing in-flight messages")
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = httpSrv.Shutdown(shutCtx)
+	stopBG()
+	wg.Wait()
+	return errors.Join(runErr, s.close())
+}
+
+func (s *server) close() error { return s.app.Close() }
+
+// handler exposes the HTTP handler (tests serve it with httptest).
+func (s *server) handler() http.Handler { return s.echo }
