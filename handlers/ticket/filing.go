@@ -16,7 +16,9 @@ import (
 
 // faultPatterns route free text that reports a fault to the filing dialog.
 var faultPatterns = []string{
-	`坏了|坏掉|打不开|故障|报错|出错|卡纸|卡住|卡死|死机|蓝屏|黑屏|闪退|无法|不能用|用不了|登不上|登录不了|连不上|上不了网|没反应|没有反应|打印不了|不出纸|不工作|异常`,
+	`坏了|坏掉|打不开|故障|报错|出错|卡纸|卡住|卡死|死机|蓝屏|黑屏|闪退|不能用|用不了|登不上|登录不了|连不上|上不了网|没反应|没有反应|打印不了|不出纸|不工作`,
+	// 无法 alone is too broad ("无法按期上线"); only with an action that failed.
+	`无法(?:登录|登陆|打开|使用|连接|联网|上网|打印|启动|开机|访问|提交|保存|上传|下载|发送|接收|加载|显示|识别|审批|扫描)`,
 }
 
 // questionRe spots how-to questions: those go to the KB first, never straight into a ticket.

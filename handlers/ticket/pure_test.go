@@ -55,6 +55,9 @@ func TestFaultClassification(t *testing.T) {
 		{"为什么会议室投屏无法连接", true, true},
 		{"腾讯会议怎么共享屏幕", false, true},
 		{"项目进度", false, false},
+		{"项目无法按期上线怎么办", false, true},
+		{"打印机无法打印", true, false},
+		{"进度异常", false, false},
 	}
 	for _, c := range cases {
 		if got := fault.MatchString(c.text); got != c.fault {
