@@ -181,7 +181,8 @@ func (s *Service) accept(ctx context.Context, req *bot.Request, args string) ([]
 
 func (s *Service) inProgress(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
 	t, _, err := s.run(ctx, req, args, change{verb: "标记为处理中", to: ticketstore.StatusInProgress,
-		from: workable, allow: engineerOnly("处理"),
+		from:  []ticketstore.Status{ticketstore.StatusNew, ticketstore.StatusAccepted, ticketstore.StatusReopened},
+		allow: engineerOnly("处理"),
 		apply: func(t *ticketstore.Ticket, req *bot.Request) ticketstore.Event {
 			if t.Assignee == "" || t.Status == ticketstore.StatusNew {
 				t.Assignee = req.UserID()

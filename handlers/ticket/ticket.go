@@ -1,6 +1,3 @@
-// Package ticket is the 报修 (fault ticket) feature: the filing dialog on the form
-// engine with KB deflection and a similar-ticket check, the lifecycle commands
-// engineers and reporters use, notifications, SLA escalation and the admin CLI.
 package ticket
 
 import (
