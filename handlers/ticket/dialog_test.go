@@ -453,3 +453,13 @@ func TestPhotoFirstThenFiling(t *testing.T) {
 	e.Clock.Advance(31 * time.Minute)
 	bottest.MustNotContain(t, e.say(reporter, "报修"), "已附上")
 }
+
+func TestCorrectingDescriptionSearchesKBAgain(t *testing.T) {
+	e := newEnv(t)
+	e.toSummary(reporter, "三楼打印机又卡纸了")
+	out := e.say(reporter, "问题描述改成电脑连不上vpn了")
+	bottest.MustContain(t, out, "已将「问题描述」改为", "华东节点", "这个能解决吗")
+	out = e.say(reporter, "不能")
+	bottest.MustContain(t, out, "请确认", "问题描述：电脑连不上vpn了")
+	bottest.MustNotContain(t, out, "知识库建议")
+}
