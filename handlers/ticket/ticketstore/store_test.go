@@ -243,3 +243,48 @@ func TestConcurrentUpdatesKeepEveryEvent(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentAcceptOnlyOneWins: the status check inside Update sees the latest
+// version, so two engineers pressing 受理 at once cannot both take the ticket.
+func TestConcurrentAcceptOnlyOneWins(t *testing.T) {
+	for _, b := range redistest.Both(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := ticketstore.New(b.Client, b.Prefix, shanghai)
+			at := time.Date(2026, 11, 26, 10, 0, 0, 0, shanghai)
+			id, _, err := s.Create(ctx, newTicket("p1", "u1", at), "m", created(at))
+			if err != nil {
+				t.Fatal(err)
+			}
+			taken := errors.New("already accepted")
+			var wg sync.WaitGroup
+			wins := make(chan string, 4)
+			for _, eng := range []string{"e1", "e2", "e3", "e4"} {
+				wg.Go(func() {
+					_, err := s.Update(ctx, id, func(tk *ticketstore.Ticket) (ticketstore.Event, error) {
+						if tk.Status != ticketstore.StatusNew {
+							return ticketstore.Event{}, taken
+						}
+						tk.Status, tk.Assignee = ticketstore.StatusAccepted, eng
+						return ticketstore.Event{At: at, Actor: eng, Kind: ticketstore.EventStatus, To: tk.Status}, nil
+					})
+					if err == nil {
+						wins <- eng
+					} else if !errors.Is(err, taken) {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			close(wins)
+			var winners []string
+			for w := range wins {
+				winners = append(winners, w)
+			}
+			got, _ := s.Get(ctx, id)
+			if len(winners) != 1 || got.Assignee != winners[0] || len(got.History) != 2 {
+				t.Fatalf("winners %v, assignee %s, %d events", winners, got.Assignee, len(got.History))
+			}
+		})
+	}
+}
