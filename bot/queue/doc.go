@@ -23,13 +23,20 @@
 // one user's messages can never overtake each other, while different partitions
 // run in parallel, in one pool or across replicas. Pools register themselves and
 // hold at most their fair share of partitions, so two replicas split the work.
+// The price is head-of-line blocking: users that hash to the same partition wait
+// for each other, so raise Partitions when many users talk at once to slow
+// handlers (an LLM call).
 //
-// Before reading new entries (XREADGROUP ">") the holder looks at the earliest
+// Reads and claims run in one Lua script that first checks the lease, so a
+// worker that has lost its partition cannot take anything more from it. Before
+// reading new entries (XREADGROUP ">") the holder looks at the earliest
 // pending entry of the consumer group. If it belongs to another consumer that has
 // been idle for less than IdleTimeout, the holder waits: that worker may be a pool
 // that just lost its lease and is still finishing. Once the entry is idle long
-// enough it is claimed (XCLAIM) and processed first, so the dead worker's message
-// is redone before any later message of the partition. A pool that stops
+// enough it is claimed and processed first, so the dead worker's message is redone
+// before any later message of the partition. (It is claimed by ID with XCLAIM:
+// XAUTOCLAIM scans past entries that are not idle yet and could hand out a later
+// one first.) A pool that stops
 // gracefully marks its unfinished entries idle so the next holder takes them at
 // once; a crashed pool's entries wait for the idle timeout.
 //
@@ -37,7 +44,9 @@
 // made exactly-once-or-less by Outbox.SendOnce, keyed by message ID and reply
 // index. A message that keeps failing is retried MaxAttempts times in place
 // (blocking its partition, which keeps order) and then moved to the partition's
-// dead-letter stream; one that crashed workers MaxDeliveries times likewise.
+// dead-letter stream (bounded at about 10000 per partition, with the reason);
+// one that crashed workers MaxDeliveries times likewise. Queue.DeadLetters counts
+// them.
 //
 // Stats reports queue depth (entries not yet acknowledged, including in-flight) and
 // the age of the oldest one, for metrics.

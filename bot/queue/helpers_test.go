@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,17 @@ import (
 
 	"deliverybot/bot"
 )
+
+// quietRedis drops go-redis's own log lines (dial failures the outage tests cause
+// on purpose).
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
+
+func TestMain(m *testing.M) {
+	redis.SetLogger(quietRedis{})
+	os.Exit(m.Run())
+}
 
 // testOptions keep every timeout short so crash and reclaim paths run quickly.
 func testOptions(partitions int) Options {

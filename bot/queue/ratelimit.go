@@ -15,9 +15,10 @@ type Limit struct {
 	N   int
 }
 
-// WeComLimits are WeCom's per-app, per-member limits: beyond them messages are
-// dropped silently.
-var WeComLimits = []Limit{{Per: time.Minute, N: 30}, {Per: time.Hour, N: 1000}}
+// WeComLimits are WeCom's per-app, per-member limits (30 a minute, 1000 an hour;
+// beyond them messages are dropped silently), each window a second longer so
+// WeCom's own counting never sees one too many.
+var WeComLimits = []Limit{{Per: 61 * time.Second, N: 30}, {Per: time.Hour + time.Second, N: 1000}}
 
 // SendLimiter paces sends per user under sliding-window limits shared by all
 // replicas. It never drops: each send reserves the earliest slot that keeps every
