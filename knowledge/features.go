@@ -70,10 +70,18 @@ func tokenize(norm string, vocab wordVocab, add bool, out []uint32) []uint32 {
 func unigramKey(t uint32) uint64   { return uint64(t)<<32 | noToken }
 func bigramKey(a, b uint32) uint64 { return uint64(a)<<32 | uint64(b) }
 func isUnigram(k uint64) bool      { return uint32(k) == noToken }
-func isWordToken(t uint32) bool    { return t >= oovWord }
 
-// featureKeys appends the distinct unigram and bigram keys of tokens.
-func featureKeys(tokens []uint32, out []uint64) []uint64 {
+// skipFlag marks a skip-bigram (tokens i and i+2): it matches across one
+// inserted character, "提个工单" vs "提工单", "打外勤卡" vs "外勤打卡".
+const skipFlag = 0x80000000
+
+func skipKey(a, b uint32) uint64 { return uint64(a)<<32 | uint64(b|skipFlag) }
+func isSkip(k uint64) bool       { return !isUnigram(k) && uint32(k)&skipFlag != 0 }
+func isWordToken(t uint32) bool  { return t >= oovWord }
+
+// featureKeys appends the distinct unigram, bigram (and, with skips, skip-bigram)
+// keys of tokens.
+func featureKeys(tokens []uint32, out []uint64, skips bool) []uint64 {
 	out = out[:0]
 	var seen map[uint64]bool
 	if len(tokens) > 24 { // quadratic dedupe is cheaper only for short texts
@@ -100,6 +108,9 @@ func featureKeys(tokens []uint32, out []uint64) []uint64 {
 		}
 		if i > 0 {
 			add(bigramKey(tokens[i-1], t))
+		}
+		if skips && i > 1 {
+			add(skipKey(tokens[i-2], t))
 		}
 	}
 	return out

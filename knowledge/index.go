@@ -23,6 +23,12 @@ type Options struct {
 	// IDFPower sharpens IDF weights (w = idf^p): >1 lets the rare words that
 	// carry a question's topic dominate the common "怎么/企业微信" scaffolding.
 	IDFPower float64 `json:"idf_power" yaml:"idf_power"`
+	// OOVBigramWeight scales a query bigram the KB never uses. Most are junctions
+	// between two words ("脑怎" in "电脑怎么"), not topics; an unknown topic word
+	// still weighs fully through its unknown characters.
+	OOVBigramWeight float64 `json:"oov_bigram_weight" yaml:"oov_bigram_weight"`
+	// SkipWeight scales skip-bigram features (0 disables them).
+	SkipWeight float64 `json:"skip_weight" yaml:"skip_weight"`
 	// AnswerRunes limits how much of each answer is indexed.
 	AnswerRunes int `json:"answer_runes" yaml:"answer_runes"`
 }
@@ -30,13 +36,15 @@ type Options struct {
 // DefaultOptions are the tuned defaults (see kb eval and quality_test.go).
 func DefaultOptions() Options {
 	return Options{
-		Policy:        DefaultPolicy(),
-		UnigramWeight: 1.0,
-		Beta:          0.7,
-		AnswerWeight:  0.4,
-		RecallWeight:  0.6,
-		IDFPower:      2,
-		AnswerRunes:   300,
+		Policy:          DefaultPolicy(),
+		UnigramWeight:   1.0,
+		Beta:            0.7,
+		AnswerWeight:    0.4,
+		RecallWeight:    0.5,
+		IDFPower:        2,
+		OOVBigramWeight: 0.5,
+		SkipWeight:      0,
+		AnswerRunes:     300,
 	}
 }
 
@@ -110,7 +118,7 @@ func BuildIndex(entries []Entry, syn SynonymTable, opts Options) (*Index, error)
 		ids[e.ID] = ei
 		for _, ph := range e.Phrasings() {
 			tokens = tokenize(ix.norm.Normalize(ph), ix.words, true, tokens)
-			keys = featureKeys(tokens, keys)
+			keys = featureKeys(tokens, keys, opts.SkipWeight > 0)
 			if len(keys) == 0 {
 				continue
 			}
@@ -134,7 +142,7 @@ func BuildIndex(entries []Entry, syn SynonymTable, opts Options) (*Index, error)
 		}
 		if opts.AnswerWeight > 0 {
 			tokens = tokenize(ix.norm.Normalize(truncateRunes(e.Answer, opts.AnswerRunes)), ix.words, true, tokens)
-			keys = featureKeys(tokens, keys)
+			keys = featureKeys(tokens, keys, opts.SkipWeight > 0)
 			for _, k := range keys {
 				f := featureID(k)
 				if p := ix.ansPost[f]; len(p) == 0 || p[len(p)-1] != int32(ei) {
@@ -167,8 +175,13 @@ func BuildIndex(entries []Entry, syn SynonymTable, opts Options) (*Index, error)
 // weight is a feature's contribution: its IDF, scaled down for unigrams of
 // Chinese characters (ASCII words count like bigrams).
 func (ix *Index) weight(key uint64, idf float32) float32 {
-	if isUnigram(key) && !isWordToken(uint32(key>>32)) {
-		return idf * float32(ix.opts.UnigramWeight)
+	switch {
+	case isUnigram(key):
+		if !isWordToken(uint32(key >> 32)) {
+			return idf * float32(ix.opts.UnigramWeight)
+		}
+	case isSkip(key):
+		return idf * float32(ix.opts.SkipWeight)
 	}
 	return idf
 }
@@ -178,6 +191,15 @@ func (ix *Index) sharpen(idf float64) float32 {
 		return float32(math.Pow(idf, p))
 	}
 	return float32(idf)
+}
+
+// oovWeight is the weight of a query feature absent from the KB.
+func (ix *Index) oovWeight(key uint64) float32 {
+	w := ix.weight(key, ix.oovIDF)
+	if !isUnigram(key) {
+		w *= float32(ix.opts.OOVBigramWeight)
+	}
+	return w
 }
 
 // Len is the number of entries.

@@ -39,13 +39,13 @@ func (ix *Index) rank(query string, k int) []Candidate {
 	defer ix.pool.Put(s)
 
 	s.tokens = tokenize(ix.norm.Normalize(query), ix.words, false, s.tokens)
-	s.features = featureKeys(s.tokens, s.features)
+	s.features = featureKeys(s.tokens, s.features, ix.opts.SkipWeight > 0)
 	var wq float32
 	s.docSeen, s.entSeen = s.docSeen[:0], s.entSeen[:0]
 	for _, key := range s.features {
 		f, ok := ix.feat[key]
 		if !ok {
-			wq += ix.weight(key, ix.oovIDF)
+			wq += ix.oovWeight(key)
 			continue
 		}
 		w := ix.weight(key, ix.idf[f])
@@ -137,3 +137,4 @@ func better(a, b Candidate) bool {
 	}
 	return a.pos < b.pos
 }
+

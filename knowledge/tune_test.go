@@ -20,24 +20,36 @@ func TestTune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, uw := range []float64{0.7, 1.0} {
-		for _, beta := range []float64{0.7, 1} {
-			for _, rw := range []float64{0.5, 0.7} {
-				for _, aw := range []float64{0.25, 0.4} {
-					for _, ip := range []float64{1, 1.5, 2} {
-						o := DefaultOptions()
-						o.UnigramWeight, o.Beta, o.RecallWeight, o.AnswerWeight, o.IDFPower = uw, beta, rw, aw, ip
-						ix, err := BuildIndex(kb.Entries, kb.Synonyms, o)
-						if err != nil {
-							t.Fatal(err)
-						}
-						h1, auc, best := separability(ix, qs)
-						fmt.Printf("uw=%.1f beta=%.1f rw=%.1f aw=%.2f ip=%.1f hit1=%.4f auc=%.4f %s\n", uw, beta, rw, aw, ip, h1, auc, best)
-					}
-				}
+	grid := []struct {
+		name string
+		vals []float64
+		set  func(o *Options, v float64)
+	}{
+		{"uw", []float64{1.0}, func(o *Options, v float64) { o.UnigramWeight = v }},
+		{"beta", []float64{0.7}, func(o *Options, v float64) { o.Beta = v }},
+		{"rw", []float64{0.5, 0.7}, func(o *Options, v float64) { o.RecallWeight = v }},
+		{"aw", []float64{0.4}, func(o *Options, v float64) { o.AnswerWeight = v }},
+		{"ip", []float64{1.5, 2}, func(o *Options, v float64) { o.IDFPower = v }},
+		{"ob", []float64{0.3, 0.5}, func(o *Options, v float64) { o.OOVBigramWeight = v }},
+		{"sk", []float64{0, 0.3, 0.6}, func(o *Options, v float64) { o.SkipWeight = v }},
+	}
+	var walk func(i int, o Options, label string)
+	walk = func(i int, o Options, label string) {
+		if i == len(grid) {
+			ix, err := BuildIndex(kb.Entries, kb.Synonyms, o)
+			if err != nil {
+				t.Fatal(err)
 			}
+			h1, auc, best := separability(ix, qs)
+			fmt.Printf("%s hit1=%.4f auc=%.4f %s\n", label, h1, auc, best)
+			return
+		}
+		for _, v := range grid[i].vals {
+			grid[i].set(&o, v)
+			walk(i+1, o, fmt.Sprintf("%s %s=%.2f", label, grid[i].name, v))
 		}
 	}
+	walk(0, DefaultOptions(), "")
 }
 
 // separability returns hit@1, the AUC of top scores (in-scope vs out-of-scope)

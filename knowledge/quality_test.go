@@ -1,0 +1,107 @@
+package knowledge
+
+import (
+	"testing"
+)
+
+// Quality floors reached on the development query set with DefaultOptions. The
+// test fails when a change to normalisation, synonyms, scoring or thresholds
+// makes retrieval worse; raise the floors when quality improves.
+var devFloor = Metrics{
+	HitAt1:       0.95,
+	HitAt3:       0.99,
+	MRR:          0.97,
+	OOSRejection: 0.92,
+	AnsweredRate: 0.90,
+}
+
+func demoEval(t *testing.T, r func(kb *KB) Retriever, queries string) (Metrics, Detail) {
+	t.Helper()
+	kb, err := Load("../deploy/demo/kb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kb.Err(); err != nil {
+		t.Fatalf("demo KB has problems: %v", err)
+	}
+	qs, err := ReadQueries(queries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) < 250 && queries == "testdata/dev_queries.csv" {
+		t.Fatalf("dev set has only %d queries", len(qs))
+	}
+	return Evaluate(r(kb), qs)
+}
+
+func indexRetriever(t *testing.T) func(kb *KB) Retriever {
+	return func(kb *KB) Retriever {
+		ix, err := BuildIndex(kb.Entries, kb.Synonyms, DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ix
+	}
+}
+
+func TestDevSetQualityFloor(t *testing.T) {
+	m, d := demoEval(t, indexRetriever(t), "testdata/dev_queries.csv")
+	t.Logf("dev: %+v (direct answers: %d right, %d wrong, %d out-of-scope)", m, d.AnsweredCorrect, d.AnsweredWrong, d.OOSAnswered)
+	checks := []struct {
+		name       string
+		got, floor float64
+	}{
+		{"hit_at_1", m.HitAt1, devFloor.HitAt1},
+		{"hit_at_3", m.HitAt3, devFloor.HitAt3},
+		{"mrr", m.MRR, devFloor.MRR},
+		{"oos_rejection", m.OOSRejection, devFloor.OOSRejection},
+		{"answered_rate", m.AnsweredRate, devFloor.AnsweredRate},
+	}
+	for _, c := range checks {
+		if c.got < c.floor {
+			t.Errorf("%s = %.4f, below the floor %.2f", c.name, c.got, c.floor)
+		}
+	}
+	// Answering an out-of-scope question outright is the worst failure.
+	if d.OOSAnswered > 2 {
+		t.Errorf("%d out-of-scope queries answered outright", d.OOSAnswered)
+	}
+}
+
+func TestBeatsBM25Baseline(t *testing.T) {
+	ours, _ := demoEval(t, indexRetriever(t), "testdata/dev_queries.csv")
+	base, _ := demoEval(t, func(kb *KB) Retriever { return NewBM25(kb.Entries, DefaultPolicy()) }, "testdata/dev_queries.csv")
+	t.Logf("dev hit@1: ours %.4f, BM25 %.4f", ours.HitAt1, base.HitAt1)
+	if ours.HitAt1 < base.HitAt1+0.02 || ours.MRR < base.MRR {
+		t.Errorf("no clear gain over the BM25 baseline: ours %+v, BM25 %+v", ours, base)
+	}
+}
+
+func TestQuerySetsAreWellFormed(t *testing.T) {
+	kb, err := Load("../deploy/demo/kb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	questions := map[string]bool{}
+	for _, e := range kb.Entries {
+		ids[e.ID] = true
+		for _, p := range e.Phrasings() {
+			questions[BasicNormalize(p)] = true
+		}
+	}
+	for _, f := range []string{"testdata/dev_queries.csv", "testdata/heldout_queries.csv"} {
+		qs, err := ReadQueries(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range qs {
+			if q.ExpectedID != "" && !ids[q.ExpectedID] {
+				t.Errorf("%s:%d: unknown expected_id %q", f, q.Line, q.ExpectedID)
+			}
+			if questions[BasicNormalize(q.Text)] {
+				t.Errorf("%s:%d: %q copies a KB phrasing", f, q.Line, q.Text)
+			}
+		}
+	}
+}
