@@ -137,4 +137,3 @@ func better(a, b Candidate) bool {
 	}
 	return a.pos < b.pos
 }
-
