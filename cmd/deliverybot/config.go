@@ -17,6 +17,7 @@ type commonConfig struct {
 	RedisAddrs string
 	MasterName string
 	RedisPass  string
+	Prefix     string
 	KBPath     string
 	Projects   string
 	FormTTL    time.Duration
@@ -47,6 +48,7 @@ func bindCommon(fs *flag.FlagSet, c *commonConfig) {
 	c.RedisAddrs = os.Getenv("REDIS_ADDRS")
 	c.MasterName = os.Getenv("REDIS_MASTER_NAME")
 	c.RedisPass = os.Getenv("REDIS_PASSWORD")
+	c.Prefix = envOr("DELIVERYBOT_REDIS_PREFIX", "deliverybot:")
 }
 
 // validate checks every value and reports all problems at once.
@@ -89,7 +91,8 @@ func (c *commonConfig) location() *time.Location {
 }
 
 func (c *commonConfig) redisConfig() redisstore.Config {
-	rc := redisstore.Config{URL: c.RedisURL, MasterName: c.MasterName, Password: c.RedisPass, DataDir: c.DataDir, ReadOnly: c.readOnly}
+	rc := redisstore.Config{URL: c.RedisURL, MasterName: c.MasterName, Password: c.RedisPass, DataDir: c.DataDir, ReadOnly: c.readOnly,
+		Prefix: c.Prefix}
 	if c.RedisAddrs != "" {
 		for _, a := range strings.Split(c.RedisAddrs, ",") {
 			if a = strings.TrimSpace(a); a != "" {

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"deliverybot/bot"
+	"deliverybot/bot/redisstore/redistest"
+	"deliverybot/bot/wecom"
+	"deliverybot/bot/wecom/wecomtest"
+)
+
+// liveServer is `serve` running on a loopback port against a fake WeCom API.
+type liveServer struct {
+	fake *wecomtest.Server
+	cc   *wecomtest.CallbackClient
+	srv  *server
+}
+
+// startServe runs the real serve wiring. With REDIS_URL set it uses that Redis under
+// a random key prefix (cleaned up), else the embedded store in a temp dir.
+func startServe(t *testing.T, setup func(r *bot.Router)) *liveServer {
+	t.Helper()
+	fake := wecomtest.NewServer()
+	t.Cleanup(fake.Close)
+	var sc serveConfig
+	sc.common = commonConfig{DataDir: t.TempDir(), KBPath: demoKB, Projects: demoProjects, TimeZone: "Asia/Shanghai",
+		FormTTL: 30 * time.Minute, DigestCron: "0 9 * * 1", RedisURL: os.Getenv("REDIS_URL")}
+	if sc.common.RedisURL != "" {
+		b := redistest.Real(t, sc.common.RedisURL) // registers cleanup of the prefix
+		sc.common.Prefix = b.Prefix
+	}
+	sc.wecom = fake.Config()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := newServer(ctx, sc, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(srv.app.router)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.run(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve stopped with error: %v", err)
+		}
+	})
+	cc, err := wecomtest.NewCallbackClient("http://"+ln.Addr().String()+wecom.CallbackPath, fake.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &liveServer{fake: fake, cc: cc, srv: srv}
+}
+
+// waitMessages waits until user has received n messages (or fails after a generous deadline).
+func (l *liveServer) waitMessages(t *testing.T, user string, n int) []wecom.MessageRequest {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := l.fake.MessagesTo(user)
+		if len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestServeEndToEndTextImageAndCardButton(t *testing.T) {
+	l := startServe(t, nil)
+	ctx := context.Background()
+	if _, err := l.cc.Deliver(ctx, l.cc.Text("wulei", "vpn登不上怎么办")); err != nil {
+		t.Fatal(err)
+	}
+	msgs := l.waitMessages(t, "wulei", 1)
+	if len(msgs) == 0 || !strings.Contains(wecomtest.MessageText(msgs[0]), "VPN") {
+		t.Fatalf("no KB answer delivered: %v", msgs)
+	}
+	// A card button (the feedback card's 有用) comes back as a template_card_event.
+	before := len(l.fake.MessagesTo("wulei"))
+	if _, err := l.cc.Deliver(ctx, l.cc.CardClick("wulei", "faq", "有用 vpn-cannot-login", l.fake.IssueResponseCode())); err != nil {
+		t.Fatal(err)
+	}
+	msgs = l.waitMessages(t, "wulei", before+1)
+	if len(msgs) <= before || !strings.Contains(wecomtest.MessageText(msgs[len(msgs)-1]), "感谢反馈") {
+		t.Fatalf("card click not answered: %q", wecomtest.MessageText(msgs[len(msgs)-1]))
+	}
+	// A photo during a 报修 form is fetched with media/get and accepted by the form.
+	for _, s := range []string{"报修", "1", "打印机驱动装不上总是报错", "跳过", "仅我", "一般", "跳过"} {
+		if _, err := l.cc.Deliver(ctx, l.cc.Text("wulei", s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mediaID := l.fake.AddMedia(tinyPNG(), "image/png")
+	n := len(l.waitMessages(t, "wulei", before+8))
+	if _, err := l.cc.Deliver(ctx, l.cc.Image("wulei", mediaID, "")); err != nil {
+		t.Fatal(err)
+	}
+	msgs = l.waitMessages(t, "wulei", n+1)
+	if last := wecomtest.MessageText(msgs[len(msgs)-1]); !strings.Contains(last, "已收到 1 张照片") {
+		t.Fatalf("photo not taken by the form: %q", last)
+	}
+	if l.fake.Calls("cgi-bin/media/get") == 0 {
+		t.Fatal("media/get never called")
+	}
+}
+
+func TestServeRetriedCallbackAnsweredOnce(t *testing.T) {
+	l := startServe(t, nil)
+	// Baseline: how many WeCom messages one 帮助 produces (the menu may take two).
+	if _, err := l.cc.DeliverTimes(context.Background(), l.cc.Text("u0", "帮助"), 1); err != nil {
+		t.Fatal(err)
+	}
+	l.waitMessages(t, "u0", 1)
+	time.Sleep(300 * time.Millisecond)
+	once := len(l.fake.MessagesTo("u0"))
+	statuses, err := l.cc.DeliverTimes(context.Background(), l.cc.Text("u1", "帮助"), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range statuses {
+		if st != 200 {
+			t.Fatalf("statuses %v, want all 200", statuses)
+		}
+	}
+	l.waitMessages(t, "u1", once)
+	time.Sleep(300 * time.Millisecond) // give a wrong second reply time to show up
+	if got := l.fake.MessagesTo("u1"); len(got) != once {
+		t.Fatalf("3 deliveries of one callback produced %d messages, one delivery %d", len(got), once)
+	}
+}
+
+// 50 users × 20 messages at once: every message answered exactly once, each user's in order.
+func TestServeManyUsersInOrderExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	l := startServe(t, func(r *bot.Router) {
+		r.Command([]string{"echo"}, "", bot.HandlerFunc(func(_ context.Context, req *bot.Request) ([]bot.Reply, error) {
+			return []bot.Reply{bot.Text("echo %s", req.Args())}, nil
+		}))
+	})
+	const users, each = 50, 20
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, users)
+	for u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if _, err := l.cc.Deliver(ctx, l.cc.Text(fmt.Sprintf("user%02d", u), fmt.Sprintf("echo %d", i))); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for u := range users {
+		user := fmt.Sprintf("user%02d", u)
+		got := l.waitMessages(t, user, each)
+		if len(got) != each {
+			t.Fatalf("%s got %d replies, want %d", user, len(got), each)
+		}
+		for i, m := range got {
+			if want := fmt.Sprintf("echo %d", i); wecomtest.MessageText(m) != want {
+				t.Fatalf("%s reply %d = %q, want %q (out of order or duplicated)", user, i, wecomtest.MessageText(m), want)
+			}
+		}
+	}
+}
+
+func tinyPNG() []byte {
+	// 1×1 transparent PNG.
+	return []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+}
