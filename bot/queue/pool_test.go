@@ -444,3 +444,50 @@ func BenchmarkPoolDrain(b *testing.B) {
 	cancel()
 	<-stopped
 }
+
+// Graceful stop: no new reads, the in-flight message finishes and is
+// acknowledged, Run returns nil, and the rest waits in the stream.
+func TestPoolGracefulStopFinishesInFlightAndLeavesTheRest(t *testing.T) {
+	for _, b := range redistest.Both(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			opts := testOptions(1)
+			release := make(chan struct{})
+			started := make(chan string, 10)
+			var finished []string
+			pool := NewPool(b.Client, b.Prefix, opts, func(ctx context.Context, msg bot.Message) error {
+				started <- msg.ID
+				<-release
+				finished = append(finished, msg.ID) // one partition: never concurrent
+				return ctx.Err()
+			})
+			stop := runPool(t, pool)
+			q := New(b.Client, b.Prefix, opts)
+			for _, id := range []string{"m1", "m2", "m3"} {
+				if _, err := q.Accept(ctx, textMsg("u1", id, id), "msg:"+id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if id := <-started; id != "m1" {
+				t.Fatalf("first processed %s", id)
+			}
+			stopped := make(chan error, 1)
+			go func() { stopped <- stop() }()
+			time.Sleep(50 * time.Millisecond) // let the stop reach the pool while m1 runs
+			close(release)
+			if err := <-stopped; err != nil {
+				t.Fatalf("Run after a clean stop: %v", err)
+			}
+			if strings.Join(finished, ",") != "m1" {
+				t.Errorf("finished %v, want only m1", finished)
+			}
+			depth, _, err := q.Stats(ctx)
+			if err != nil || depth != 2 {
+				t.Errorf("depth after stop = %d, %v; want 2 left for the next start", depth, err)
+			}
+			if n, _ := b.Client.Exists(ctx, q.keys.lease(0)).Result(); n != 0 {
+				t.Error("lease still held after a graceful stop")
+			}
+		})
+	}
+}
