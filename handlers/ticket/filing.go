@@ -164,8 +164,15 @@ func (s *Service) complete(ctx context.Context, req *bot.Request, st *bot.FormSt
 	}
 	first := ticketstore.Event{At: t.CreatedAt, Actor: t.Reporter, Kind: ticketstore.EventCreated,
 		To: ticketstore.StatusNew, Text: "提交报修"}
-	if _, _, err := s.d.Store.Create(ctx, t, key, first); err != nil {
+	id, created, err := s.d.Store.Create(ctx, t, key, first)
+	if err != nil {
 		return nil, bot.NewUserError("工单保存失败", err)
+	}
+	if !created {
+		// The message was processed before: answer with the ticket it made.
+		if t, err = s.d.Store.Get(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	out := []bot.Reply{bot.CardReply(bot.Card{Title: "报修已提交：" + t.ID,
 		Description: fmt.Sprintf("已通知工程师%s处理，状态有变化我会告诉您。可回复「工单 %s」查看进度，「我的工单」查看全部。",

@@ -69,12 +69,12 @@ func (s *Store) Create(ctx context.Context, t *Ticket, sourceKey string, first E
 	}
 	day := t.CreatedAt.In(s.loc).Format("20060102")
 	seqKey := s.key("seq", day)
+	// The per-day counter is kept (one small key a day) for as long as the tickets
+	// are, so a number is never handed out twice.
 	n, err := s.rdb.Incr(ctx, seqKey).Result()
 	if err != nil {
 		return "", false, fmt.Errorf("ticket create: next number: %w", err)
 	}
-	// The counter only needs to outlive its day; renewing keeps it simple.
-	s.rdb.Expire(ctx, seqKey, 72*time.Hour)
 	t.ID = fmt.Sprintf("BX-%s-%04d", day, n)
 	t.SourceMsg = sourceKey
 	t.Version = 1
