@@ -27,11 +27,12 @@ func TestTune(t *testing.T) {
 	}{
 		{"uw", []float64{1.0}, func(o *Options, v float64) { o.UnigramWeight = v }},
 		{"beta", []float64{0.7}, func(o *Options, v float64) { o.Beta = v }},
-		{"rw", []float64{0.5, 0.7}, func(o *Options, v float64) { o.RecallWeight = v }},
-		{"aw", []float64{0.4}, func(o *Options, v float64) { o.AnswerWeight = v }},
-		{"ip", []float64{1.5, 2}, func(o *Options, v float64) { o.IDFPower = v }},
-		{"ob", []float64{0.3, 0.5}, func(o *Options, v float64) { o.OOVBigramWeight = v }},
-		{"sk", []float64{0, 0.3, 0.6}, func(o *Options, v float64) { o.SkipWeight = v }},
+		{"rw", []float64{0.5}, func(o *Options, v float64) { o.RecallWeight = v }},
+		{"ar", []float64{150, 300, 600}, func(o *Options, v float64) { o.AnswerRunes = int(v) }},
+		{"aw", []float64{0.3, 0.4, 0.5}, func(o *Options, v float64) { o.AnswerWeight = v }},
+		{"ip", []float64{2}, func(o *Options, v float64) { o.IDFPower = v }},
+		{"ob", []float64{0.5}, func(o *Options, v float64) { o.OOVBigramWeight = v }},
+		{"sk", []float64{0}, func(o *Options, v float64) { o.SkipWeight = v }},
 	}
 	var walk func(i int, o Options, label string)
 	walk = func(i int, o Options, label string) {
