@@ -86,8 +86,8 @@ func TestServeEndToEndTextImageAndCardButton(t *testing.T) {
 	if _, err := l.cc.Deliver(ctx, l.cc.Text("wulei", "vpn登不上怎么办")); err != nil {
 		t.Fatal(err)
 	}
-	msgs := l.waitMessages(t, "wulei", 1)
-	if len(msgs) == 0 || !strings.Contains(wecomtest.MessageText(msgs[0]), "VPN") {
+	msgs := l.waitMessages(t, "wulei", 2) // the answer and its feedback card
+	if len(msgs) != 2 || !strings.Contains(wecomtest.MessageText(msgs[0]), "VPN") {
 		t.Fatalf("no KB answer delivered: %v", msgs)
 	}
 	// A card button (the feedback card's 有用) comes back as a template_card_event.
