@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -61,6 +62,7 @@ type Router struct {
 	media    Handler
 	mws      []Middleware
 	chain    Handler
+	once     sync.Once // builds chain on first use; concurrent first messages are safe
 }
 
 // NewRouter builds a router; register handlers before the first Handle call.
@@ -157,9 +159,7 @@ const maxSaveAttempts = 3
 
 // Handle processes one message and returns the replies to send.
 func (r *Router) Handle(ctx context.Context, msg Message) ([]Reply, error) {
-	if r.chain == nil {
-		r.chain = r.build()
-	}
+	r.once.Do(func() { r.chain = r.build() })
 	now := r.opts.Clock.Now()
 	id := r.opts.NewID()
 	log := r.opts.Logger.With("req", id, "user", msg.UserID, "channel", string(msg.Channel))
