@@ -38,7 +38,7 @@ func DefaultOptions() Options {
 	return Options{
 		Policy:          DefaultPolicy(),
 		UnigramWeight:   1.0,
-		Beta:            0.7,
+		Beta:            0.5,
 		AnswerWeight:    0.4,
 		RecallWeight:    0.5,
 		IDFPower:        2,

@@ -71,6 +71,16 @@ type synRule struct {
 	ascii bool // from starts/ends with a word rune: require word boundaries
 }
 
+// fillerPhrases carry no topic: greetings, politeness and urgency. Only
+// multi-character phrases, so no real word loses a character.
+var fillerPhrases = strings.Fields(`
+你好 您好 你们好 大家好 早上好 上午好 下午好 晚上好 哈喽 嗨喽
+请问 请问下 请问一下 麻烦问一下 麻烦问下 问一下 问下 想问一下 想问下 我想问 我想问下 我想问一下 咨询一下 咨询下
+麻烦 麻烦了 谢谢 谢谢你 谢谢了 多谢 感谢 辛苦了 在线等 急急急 着急 比较急 很急 有点急
+有人知道吗 有人吗 谁知道 帮忙看下 帮忙看看 帮我看看 帮我看下 请帮忙 帮个忙 求助 救命 哈哈 哈哈哈
+我这边 我们这边 我这里 我们这里
+`)
+
 // NewNormalizer builds a normalizer from a synonym table (canonical → variants).
 func NewNormalizer(t SynonymTable) *Normalizer {
 	n := &Normalizer{byFirst: map[rune][]synRule{}}
@@ -92,6 +102,17 @@ func NewNormalizer(t SynonymTable) *Normalizer {
 			rule := synRule{from: rs, to: to, ascii: isWordRune(rs[0]) || isWordRune(rs[len(rs)-1])}
 			n.byFirst[rs[0]] = append(n.byFirst[rs[0]], rule)
 		}
+	}
+	// Chat filler ("请问", "谢谢", "在线等") is deleted so a chatty message scores
+	// like the bare question. Added last: a KB's synonyms win any overlap.
+	for _, f := range fillerPhrases {
+		from := BasicNormalize(f)
+		if from == "" || seen[from] {
+			continue
+		}
+		seen[from] = true
+		rs := []rune(from)
+		n.byFirst[rs[0]] = append(n.byFirst[rs[0]], synRule{from: rs, to: " "})
 	}
 	for r, rules := range n.byFirst {
 		sortRulesLongestFirst(rules)

@@ -44,7 +44,7 @@ func DefaultPolicy() Policy {
 		AnswerThreshold:  0.55,
 		MinMargin:        0.05,
 		SureThreshold:    0.8,
-		SuggestThreshold: 0.48,
+		SuggestThreshold: 0.47,
 		MaxSuggestions:   3,
 	}
 }

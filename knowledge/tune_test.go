@@ -26,10 +26,10 @@ func TestTune(t *testing.T) {
 		set  func(o *Options, v float64)
 	}{
 		{"uw", []float64{1.0}, func(o *Options, v float64) { o.UnigramWeight = v }},
-		{"beta", []float64{0.7}, func(o *Options, v float64) { o.Beta = v }},
+		{"beta", []float64{0.5}, func(o *Options, v float64) { o.Beta = v }},
 		{"rw", []float64{0.5}, func(o *Options, v float64) { o.RecallWeight = v }},
-		{"ar", []float64{150, 300, 600}, func(o *Options, v float64) { o.AnswerRunes = int(v) }},
-		{"aw", []float64{0.3, 0.4, 0.5}, func(o *Options, v float64) { o.AnswerWeight = v }},
+		{"ar", []float64{300}, func(o *Options, v float64) { o.AnswerRunes = int(v) }},
+		{"aw", []float64{0.4}, func(o *Options, v float64) { o.AnswerWeight = v }},
 		{"ip", []float64{2}, func(o *Options, v float64) { o.IDFPower = v }},
 		{"ob", []float64{0.5}, func(o *Options, v float64) { o.OOVBigramWeight = v }},
 		{"sk", []float64{0}, func(o *Options, v float64) { o.SkipWeight = v }},
@@ -42,7 +42,8 @@ func TestTune(t *testing.T) {
 				t.Fatal(err)
 			}
 			h1, auc, best := separability(ix, qs)
-			fmt.Printf("%s hit1=%.4f auc=%.4f %s\n", label, h1, auc, best)
+			ch1, cauc, cbest := separability(ix, chattyQueries(qs))
+			fmt.Printf("%s hit1=%.4f auc=%.4f %s | chatty hit1=%.4f auc=%.4f %s\n", label, h1, auc, best, ch1, cauc, cbest)
 			return
 		}
 		for _, v := range grid[i].vals {
@@ -88,6 +89,9 @@ func separability(r Retriever, qs []Query) (float64, float64, string) {
 	for t := 0.2; t < 0.9; t += 0.01 {
 		a := float64(len(in)-sort.SearchFloat64s(in, t)) / float64(len(in))
 		r := float64(sort.SearchFloat64s(out, t)) / float64(len(out))
+		if os.Getenv("KB_SWEEP") != "" && t > 0.4 && t < 0.52 {
+			fmt.Printf("   T=%.2f answered=%.3f rejected=%.3f\n", t, a, r)
+		}
 		if a+r > bestSum && r >= 0.85 {
 			bestT, bestSum, bestA, bestR = t, a+r, a, r
 		}
