@@ -47,12 +47,19 @@ func tokenize(norm string, vocab wordVocab, add bool, out []uint32) []uint32 {
 		out = append(out, id)
 		word = -1
 	}
+	prevDigit := false
 	for i, r := range norm {
+		digit := r >= '0' && r <= '9'
 		switch {
 		case isWordRune(r):
+			// Letters and digits are separate words: "errcode60020" → errcode 60020.
+			if word >= 0 && digit != prevDigit {
+				flush(i)
+			}
 			if word < 0 {
 				word = i
 			}
+			prevDigit = digit
 		case r == ' ':
 			flush(i)
 		default:
