@@ -38,9 +38,9 @@ func DefaultOptions() Options {
 	return Options{
 		Policy:          DefaultPolicy(),
 		UnigramWeight:   1.0,
-		Beta:            0.5,
+		Beta:            0.3,
 		AnswerWeight:    0.4,
-		RecallWeight:    0.5,
+		RecallWeight:    0.6,
 		IDFPower:        2,
 		OOVBigramWeight: 0.5,
 		SkipWeight:      0,

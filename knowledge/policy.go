@@ -41,10 +41,10 @@ type Policy struct {
 // DefaultPolicy holds the thresholds tuned on the development query set.
 func DefaultPolicy() Policy {
 	return Policy{
-		AnswerThreshold:  0.55,
+		AnswerThreshold:  0.6,
 		MinMargin:        0.05,
 		SureThreshold:    0.8,
-		SuggestThreshold: 0.47,
+		SuggestThreshold: 0.48,
 		MaxSuggestions:   3,
 	}
 }

@@ -8,11 +8,11 @@ import (
 // test fails when a change to normalisation, synonyms, scoring or thresholds
 // makes retrieval worse; raise the floors when quality improves.
 var devFloor = Metrics{
-	HitAt1:       0.96,
+	HitAt1:       0.965,
 	HitAt3:       0.99,
-	MRR:          0.975,
-	OOSRejection: 0.87,
-	AnsweredRate: 0.93,
+	MRR:          0.978,
+	OOSRejection: 0.90,
+	AnsweredRate: 0.95,
 }
 
 func demoEval(t *testing.T, r func(kb *KB) Retriever, queries string) (Metrics, Detail) {
@@ -63,7 +63,7 @@ func TestDevSetQualityFloor(t *testing.T) {
 		}
 	}
 	// Answering an out-of-scope question outright is the worst failure.
-	if d.OOSAnswered > 2 {
+	if d.OOSAnswered > 0 {
 		t.Errorf("%d out-of-scope queries answered outright", d.OOSAnswered)
 	}
 }

@@ -26,8 +26,8 @@ func TestTune(t *testing.T) {
 		set  func(o *Options, v float64)
 	}{
 		{"uw", []float64{1.0}, func(o *Options, v float64) { o.UnigramWeight = v }},
-		{"beta", []float64{0.5}, func(o *Options, v float64) { o.Beta = v }},
-		{"rw", []float64{0.5}, func(o *Options, v float64) { o.RecallWeight = v }},
+		{"beta", []float64{0.3}, func(o *Options, v float64) { o.Beta = v }},
+		{"rw", []float64{0.6}, func(o *Options, v float64) { o.RecallWeight = v }},
 		{"ar", []float64{300}, func(o *Options, v float64) { o.AnswerRunes = int(v) }},
 		{"aw", []float64{0.4}, func(o *Options, v float64) { o.AnswerWeight = v }},
 		{"ip", []float64{2}, func(o *Options, v float64) { o.IDFPower = v }},
