@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
+
+	"deliverybot/bot/redisstore/redistest"
 )
 
 // The demo data lives at the repository root; tests run in this package's directory.
@@ -12,6 +15,15 @@ const (
 	demoKB       = "../../deploy/demo/kb"
 	demoProjects = "../../deploy/demo/projects.yaml"
 )
+
+// isolateRedis gives the test its own key prefix when it runs against a real Redis
+// (REDIS_URL), so chat runs of different tests and CI runs never share state.
+func isolateRedis(t *testing.T) {
+	t.Helper()
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		t.Setenv("DELIVERYBOT_REDIS_PREFIX", redistest.Real(t, url).Prefix)
+	}
+}
 
 // chat runs the chat subcommand with a script on stdin and returns stdout.
 func chat(t *testing.T, dataDir, script string, extra ...string) string {
@@ -25,6 +37,7 @@ func chat(t *testing.T, dataDir, script string, extra ...string) string {
 }
 
 func TestChatHelpAndCancel(t *testing.T) {
+	isolateRedis(t)
 	out := chat(t, t.TempDir(), "帮助\n取消\n/quit\n", "--user", "u1")
 	for _, want := range []string{"我能帮您做这些", "当前没有进行中的操作"} {
 		if !strings.Contains(out, want) {
@@ -34,6 +47,7 @@ func TestChatHelpAndCancel(t *testing.T) {
 }
 
 func TestChatRejectsBadConfig(t *testing.T) {
+	isolateRedis(t)
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"chat", "--data-dir", t.TempDir(), "--form-ttl", "soon"}, strings.NewReader(""), &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "form-ttl") {
@@ -45,6 +59,7 @@ func TestChatRejectsBadConfig(t *testing.T) {
 }
 
 func TestChatSwitchesUsers(t *testing.T) {
+	isolateRedis(t)
 	out := chat(t, t.TempDir(), "/user 00123\n帮助\n/quit\n")
 	if !strings.Contains(out, "已切换为用户 00123") {
 		t.Fatalf("no switch confirmation:\n%s", out)
@@ -53,6 +68,7 @@ func TestChatSwitchesUsers(t *testing.T) {
 
 // An unfinished form continues where it was after chat restarts on the same data dir.
 func TestChatResumesFormAfterRestart(t *testing.T) {
+	isolateRedis(t)
 	dir := t.TempDir()
 	first := chat(t, dir, "报修\n1\n/quit\n", "--user", "wulei")
 	if !strings.Contains(first, "报修（2/7）") {
@@ -65,6 +81,7 @@ func TestChatResumesFormAfterRestart(t *testing.T) {
 }
 
 func TestChatAnswersFromKBAndDeclinesOffTopic(t *testing.T) {
+	isolateRedis(t)
 	out := chat(t, t.TempDir(), "vpn登不上怎么办\n今天天气怎么样\n/quit\n")
 	for _, want := range []string{"VPN登不上怎么办", "暂时没有找到答案"} {
 		if !strings.Contains(out, want) {
@@ -74,6 +91,7 @@ func TestChatAnswersFromKBAndDeclinesOffTopic(t *testing.T) {
 }
 
 func TestAdminCommandsSeeChatData(t *testing.T) {
+	isolateRedis(t)
 	dir := t.TempDir()
 	filed := chat(t, dir, "报修\n1\n打印机驱动装不上总是报错\n跳过\n仅我\n一般\n跳过\n跳过\n确认\n/quit\n", "--user", "wulei")
 	if !strings.Contains(filed, "BX-") {
