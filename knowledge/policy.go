@@ -34,6 +34,10 @@ type Policy struct {
 	SureThreshold float64 `json:"sure_threshold" yaml:"sure_threshold"`
 	// SuggestThreshold: below it a candidate is not worth offering.
 	SuggestThreshold float64 `json:"suggest_threshold" yaml:"suggest_threshold"`
+	// MarginBonus adds this share of the lead over the runner-up to the top
+	// score before SuggestThreshold applies: one entry standing out is evidence
+	// of a real match, a flat field of weak candidates is not.
+	MarginBonus float64 `json:"margin_bonus" yaml:"margin_bonus"`
 	// MaxSuggestions caps the "您是不是想问" list (3 keeps it answerable by number).
 	MaxSuggestions int `json:"max_suggestions" yaml:"max_suggestions"`
 }
@@ -44,7 +48,8 @@ func DefaultPolicy() Policy {
 		AnswerThreshold:  0.6,
 		MinMargin:        0.05,
 		SureThreshold:    0.8,
-		SuggestThreshold: 0.48,
+		SuggestThreshold: 0.52,
+		MarginBonus:      0.5,
 		MaxSuggestions:   3,
 	}
 }
@@ -54,6 +59,9 @@ type Result struct {
 	Decision Decision `json:"decision"`
 	// Ranked are all candidates found, best first (for eval and logs).
 	Ranked []Candidate `json:"ranked"`
+	// Confidence is what the thresholds were applied to: the top score plus the
+	// margin bonus, in [0,1].
+	Confidence float64 `json:"confidence"`
 	// Choices are what to show: one entry for Answer, up to MaxSuggestions for
 	// Suggest, none for NoAnswer.
 	Choices []Candidate `json:"choices"`
@@ -70,15 +78,22 @@ func (r Result) Top() (Candidate, bool) {
 // Decide applies the policy to ranked candidates.
 func (p Policy) Decide(ranked []Candidate) Result {
 	res := Result{Decision: NoAnswer, Ranked: ranked}
-	if len(ranked) == 0 || ranked[0].Score < p.SuggestThreshold {
+	if len(ranked) == 0 {
 		return res
 	}
-	top := ranked[0].Score
-	margin := top
+	margin := ranked[0].Score
 	if len(ranked) > 1 {
-		margin = top - ranked[1].Score
+		margin -= ranked[1].Score
 	}
-	if top >= p.AnswerThreshold && (margin >= p.MinMargin || top >= p.SureThreshold) {
+	top := min(1, ranked[0].Score+p.MarginBonus*margin)
+	res.Confidence = top
+	if top < p.SuggestThreshold {
+		return res
+	}
+	// Answering outright needs the match itself to be strong; the margin bonus
+	// only decides between suggesting and declining.
+	raw := ranked[0].Score
+	if raw >= p.AnswerThreshold && (margin >= p.MinMargin || raw >= p.SureThreshold) {
 		res.Decision = Answer
 		res.Choices = ranked[:1]
 		return res
@@ -89,7 +104,7 @@ func (p Policy) Decide(ranked []Candidate) Result {
 		max = 3
 	}
 	for _, c := range ranked {
-		if len(res.Choices) == max || c.Score < p.SuggestThreshold {
+		if len(res.Choices) == max || len(res.Choices) > 0 && c.Score < p.SuggestThreshold {
 			break
 		}
 		res.Choices = append(res.Choices, c)

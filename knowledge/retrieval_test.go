@@ -121,6 +121,17 @@ func TestPolicyDecide(t *testing.T) {
 		{"only suggestable", cand(0.5, 0.3), Suggest, 1},
 		{"single candidate", cand(0.61), Answer, 1},
 	}
+	bonus := p
+	bonus.MarginBonus = 0.5
+	if res := bonus.Decide(cand(0.35, 0.1)); res.Decision != Suggest || res.Confidence != 0.475 {
+		t.Errorf("a lone weak candidate with a clear lead: %v at %.3f, want suggest at 0.475", res.Decision, res.Confidence)
+	}
+	if res := bonus.Decide(cand(0.38, 0.37)); res.Decision != NoAnswer {
+		t.Errorf("a flat weak field: %v, want no answer", res.Decision)
+	}
+	if res := bonus.Decide(cand(0.58, 0.1)); res.Decision != Suggest {
+		t.Errorf("the bonus must not turn a weak match into an outright answer: %v", res.Decision)
+	}
 	for _, c := range cases {
 		res := p.Decide(c.in)
 		if res.Decision != c.want || len(res.Choices) != c.choices {

@@ -33,6 +33,7 @@ func TestTune(t *testing.T) {
 		{"ip", []float64{2}, func(o *Options, v float64) { o.IDFPower = v }},
 		{"ob", []float64{0.5}, func(o *Options, v float64) { o.OOVBigramWeight = v }},
 		{"sk", []float64{0}, func(o *Options, v float64) { o.SkipWeight = v }},
+		{"mb", []float64{0.5}, func(o *Options, v float64) { o.Policy.MarginBonus = v }},
 	}
 	var walk func(i int, o Options, label string)
 	walk = func(i int, o Options, label string) {
@@ -63,10 +64,10 @@ func separability(r Retriever, qs []Query) (float64, float64, string) {
 		res := r.Search(q.Text, 5)
 		top, _ := res.Top()
 		if q.ExpectedID == "" {
-			out = append(out, top.Score)
+			out = append(out, res.Confidence)
 			continue
 		}
-		in = append(in, top.Score)
+		in = append(in, res.Confidence)
 		if top.Entry != nil && top.Entry.ID == q.ExpectedID {
 			hit++
 		}
@@ -89,7 +90,7 @@ func separability(r Retriever, qs []Query) (float64, float64, string) {
 	for t := 0.2; t < 0.9; t += 0.01 {
 		a := float64(len(in)-sort.SearchFloat64s(in, t)) / float64(len(in))
 		r := float64(sort.SearchFloat64s(out, t)) / float64(len(out))
-		if os.Getenv("KB_SWEEP") != "" && t > 0.4 && t < 0.52 {
+		if os.Getenv("KB_SWEEP") != "" && t > 0.45 && t < 0.6 {
 			fmt.Printf("   T=%.2f answered=%.3f rejected=%.3f\n", t, a, r)
 		}
 		if a+r > bestSum && r >= 0.85 {
