@@ -8,9 +8,9 @@ import (
 // test fails when a change to normalisation, synonyms, scoring or thresholds
 // makes retrieval worse; raise the floors when quality improves.
 var devFloor = Metrics{
-	HitAt1:       0.965,
+	HitAt1:       0.97,
 	HitAt3:       0.99,
-	MRR:          0.978,
+	MRR:          0.98,
 	OOSRejection: 0.93,
 	AnsweredRate: 0.955,
 }
@@ -85,7 +85,7 @@ func TestChattyQueriesKeepQuality(t *testing.T) {
 	}
 	m, _ := Evaluate(ix, chattyQueries(qs))
 	t.Logf("chatty dev: %+v", m)
-	if m.HitAt1 < 0.95 || m.AnsweredRate < 0.89 || m.OOSRejection < 0.93 {
+	if m.HitAt1 < 0.96 || m.AnsweredRate < 0.9 || m.OOSRejection < 0.95 {
 		t.Errorf("chatty queries: %+v", m)
 	}
 }
