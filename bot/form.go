@@ -108,6 +108,10 @@ func (st *FormState) forget(slot string) {
 	delete(st.Values, slot)
 }
 
+// Replan moves st to the first unanswered slot that applies, or to the summary:
+// for handlers that change st.Data (and so which slots apply) outside a step.
+func (f *Form) Replan(st *FormState) { advance(f, st) }
+
 // advance moves to the first slot not yet answered whose condition holds, or to the summary.
 func advance(f *Form, st *FormState) {
 	st.Tries = 0

@@ -1,6 +1,7 @@
 package status
 
 import (
+	"deliverybot/bot/textsim"
 	"strings"
 	"unicode"
 
@@ -71,7 +72,7 @@ func matchProjects(ps []registry.Project, query string) []registry.Project {
 			case len([]rune(q)) >= 2 && strings.Contains(k, q), len([]rune(k)) >= 2 && strings.Contains(q, k):
 				hitContains = true
 			}
-			score = max(score, dice(q, k))
+			score = max(score, textsim.Dice(q, k))
 		}
 		switch {
 		case hitExact:
@@ -93,33 +94,4 @@ func matchProjects(ps []registry.Project, query string) []registry.Project {
 		return best
 	}
 	return nil
-}
-
-// dice is the Sørensen–Dice coefficient over character bigrams.
-func dice(a, b string) float64 {
-	ba, bb := bigrams(a), bigrams(b)
-	if len(ba) == 0 || len(bb) == 0 {
-		return 0
-	}
-	inter := 0
-	for g, n := range ba {
-		inter += min(n, bb[g])
-	}
-	total := 0
-	for _, n := range ba {
-		total += n
-	}
-	for _, n := range bb {
-		total += n
-	}
-	return 2 * float64(inter) / float64(total)
-}
-
-func bigrams(s string) map[string]int {
-	r := []rune(s)
-	out := map[string]int{}
-	for i := 0; i+1 < len(r); i++ {
-		out[string(r[i:i+2])]++
-	}
-	return out
 }

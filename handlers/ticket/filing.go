@@ -92,7 +92,7 @@ func (s *Service) startWith(ctx context.Context, req *bot.Request, desc string) 
 			return out, nil
 		}
 	}
-	replan(s.form, &st)
+	s.form.Replan(&st)
 	// A KB answer or similar ticket found from the first message is asked about
 	// right away, while the user is looking at it.
 	switch {
@@ -103,30 +103,6 @@ func (s *Service) startWith(ctx context.Context, req *bot.Request, desc string) 
 	}
 	req.Session.Form = &st
 	return append(out, s.prompt(&st)), nil
-}
-
-// replan moves the dialog to the first unanswered slot that applies (the form
-// engine's own planning, needed here because Data is filled after NewFormState).
-func replan(f *bot.Form, st *bot.FormState) {
-	st.Tries = 0
-	for i := range f.Slots {
-		sl := &f.Slots[i]
-		if answered(st, sl.Name) || (sl.When != nil && !sl.When(st)) {
-			continue
-		}
-		st.Slot, st.Stage = sl.Name, bot.StageFilling
-		return
-	}
-	st.Slot, st.Stage = "", bot.StageConfirm
-}
-
-func answered(st *bot.FormState, slot string) bool {
-	for _, s := range st.Order {
-		if s == slot {
-			return true
-		}
-	}
-	return false
 }
 
 // prompt renders the current question; dynamic option lists get buttons.

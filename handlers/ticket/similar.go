@@ -2,10 +2,9 @@ package ticket
 
 import (
 	"context"
+	"deliverybot/bot/textsim"
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
 
 	"deliverybot/bot"
 	"deliverybot/handlers/ticket/ticketstore"
@@ -35,41 +34,7 @@ func (s *Service) similarOpen(ctx context.Context, now time.Time, reporter, proj
 
 // Similarity is the Dice coefficient of the character bigrams of two texts,
 // ignoring spaces and punctuation (short Chinese text has no word boundaries).
-func Similarity(a, b string) float64 {
-	ga, gb := bigrams(a), bigrams(b)
-	if len(ga) == 0 || len(gb) == 0 {
-		return 0
-	}
-	common := 0
-	for g, n := range ga {
-		common += min(n, gb[g])
-	}
-	total := 0
-	for _, n := range ga {
-		total += n
-	}
-	for _, n := range gb {
-		total += n
-	}
-	return 2 * float64(common) / float64(total)
-}
-
-func bigrams(s string) map[string]int {
-	var rs []rune
-	for _, r := range strings.ToLower(s) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			rs = append(rs, r)
-		}
-	}
-	out := map[string]int{}
-	for i := 0; i+1 < len(rs); i++ {
-		out[string(rs[i:i+2])]++
-	}
-	if len(rs) == 1 {
-		out[string(rs)]++
-	}
-	return out
-}
+func Similarity(a, b string) float64 { return textsim.Dice(a, b) }
 
 // appendToSimilar adds the new description to the reporter's existing ticket
 // instead of filing a duplicate.
