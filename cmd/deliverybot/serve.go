@@ -117,7 +117,23 @@ func newServer(ctx context.Context, sc serveConfig, log *slog.Logger) (*server, 
 		_ = a.Close()
 		return nil, err
 	}
+	s.echo.GET("/queuez", s.queueStats)
 	return s, nil
+}
+
+// queueStats shows the backlog operators watch: depth, age of the oldest
+// unprocessed message, and dead letters (messages that kept failing).
+func (s *server) queueStats(c echo.Context) error {
+	ctx := c.Request().Context()
+	depth, age, err := s.queue.Stats(ctx)
+	if err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"error": "queue stats unavailable"})
+	}
+	dead, err := s.queue.DeadLetters(ctx)
+	if err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"error": "queue stats unavailable"})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"depth": depth, "oldest_pending_seconds": age.Seconds(), "dead_letters": dead})
 }
 
 // process handles one queued message: fetch its media, route it, send the replies once.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -139,6 +140,11 @@ func TestServeRetriedCallbackAnsweredOnce(t *testing.T) {
 	}
 	l.waitMessages(t, "u1", once)
 	time.Sleep(300 * time.Millisecond) // give a wrong second reply time to show up
+	rec := httptest.NewRecorder()
+	l.srv.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/queuez", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"depth":0`) {
+		t.Fatalf("/queuez after the queue drained = %d %s", rec.Code, rec.Body.String())
+	}
 	if got := l.fake.MessagesTo("u1"); len(got) != once {
 		t.Fatalf("3 deliveries of one callback produced %d messages, one delivery %d", len(got), once)
 	}
