@@ -82,17 +82,24 @@ func chatLoop(ctx context.Context, a *app, t *terminal, stdin io.Reader, user st
 	if interactive {
 		fmt.Fprintf(t.out, "交付助手 · 终端模式（当前用户 %s，数据目录 %s）\n输入「帮助」查看功能；/users 列出演示用户，/user ID 切换用户，/image 路径 发送图片，/quit 退出。\n\n", user, a.cfg.DataDir)
 	}
-	sc := bufio.NewScanner(stdin)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	stop := make(chan struct{})
+	defer close(stop)
+	lines, readErr := readLines(stdin, stop)
 	base := time.Now().UnixNano()
 	for n := 1; ; n++ {
 		if interactive {
 			fmt.Fprintf(t.out, "%s> ", user)
 		}
-		if !sc.Scan() {
-			return sc.Err()
+		var line string
+		select {
+		case <-ctx.Done(): // Ctrl-C: leave at once; the store is snapshotted on close
+			return nil
+		case l, ok := <-lines:
+			if !ok {
+				return <-readErr
+			}
+			line = strings.TrimSpace(l)
 		}
-		line := strings.TrimSpace(sc.Text())
 		if line == "" {
 			continue
 		}
@@ -129,6 +136,25 @@ func chatLoop(ctx context.Context, a *app, t *terminal, stdin io.Reader, user st
 		}
 		t.print(replies, user)
 	}
+}
+
+// readLines delivers stdin line by line so the chat loop can also watch for Ctrl-C.
+func readLines(r io.Reader, stop <-chan struct{}) (<-chan string, <-chan error) {
+	lines, errc := make(chan string), make(chan error, 1)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-stop:
+				return
+			}
+		}
+		errc <- sc.Err()
+	}()
+	return lines, errc
 }
 
 func usersReply(a *app) bot.Reply {
