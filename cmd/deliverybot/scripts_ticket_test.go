@@ -463,3 +463,79 @@ func TestScriptTicketAuthorization(t *testing.T) {
 		t.Fatalf("want 1 ticket (guest filed none), got %+v", l)
 	}
 }
+
+func TestScriptTicketFormExpires(t *testing.T) {
+	isolateRedis(t)
+	dir := t.TempDir()
+	// The TTL is how long a form may sit idle; real waits keep the test honest
+	// about the wall clock chat uses.
+	first := chat(t, dir, script(t, "ticket_expiry_start", nil), "--user", "wulei", "--form-ttl", "300ms")
+	mustContain(t, first, "【报修（2/7）】")
+	time.Sleep(400 * time.Millisecond)
+	out := chat(t, dir, script(t, "ticket_expiry_return", nil), "--user", "wulei", "--form-ttl", "300ms")
+	mustContain(t, out, "您之前填写的「报修」已超过 300ms没有操作，已自动取消")
+	mustNotContain(t, out, "【报修（3/")
+	if l := listTickets(t, dir); len(l) != 0 {
+		t.Fatalf("expired form left tickets: %+v", l)
+	}
+}
+
+func TestScriptTicketFreeTextStartsFiling(t *testing.T) {
+	isolateRedis(t)
+	dir := t.TempDir()
+	before := time.Now()
+	out := chat(t, dir, script(t, "ticket_free_text", nil), "--user", "wulei")
+	id := filedID(t, out, before)
+	// The description came from the first message, so 问题描述 (2/7) is never asked.
+	mustContain(t, out, "好的，我来帮您提交报修。", "【报修（1/7）】", "问题描述：三楼打印机又卡纸了")
+	mustNotContain(t, out, "【报修（2/7）】")
+	if tk := onlyTicket(t, dir); tk.ID != id || tk.Description != "三楼打印机又卡纸了" || tk.Priority != "P4" {
+		t.Fatalf("ticket = %+v", tk)
+	}
+}
+
+func TestScriptTicketPhotoBeforeFiling(t *testing.T) {
+	isolateRedis(t)
+	dir := t.TempDir()
+	before := time.Now()
+	out := chat(t, dir, script(t, "ticket_photo_first", map[string]string{"IMAGE": testImage(t)}), "--user", "wulei")
+	id := filedID(t, out, before)
+	mustContain(t, out, "【收到 1 张照片】", "已附上您刚才发送的 1 张照片", "照片：1 张照片")
+	tk := onlyTicket(t, dir)
+	if tk.ID != id || tk.Description != "三楼打印机又卡纸了" || len(tk.Photos) != 1 || tk.Photos[0].ThumbRef == "" {
+		t.Fatalf("ticket = %+v, want the early photo attached with a thumbnail", tk)
+	}
+}
+
+func TestScriptTicketTransferNudgeNote(t *testing.T) {
+	isolateRedis(t)
+	dir := t.TempDir()
+	before := time.Now()
+	id := filedID(t, chat(t, dir, script(t, "ticket_jxjt_file", nil), "--user", "fengxue"), before)
+	out := chat(t, dir, script(t, "ticket_transfer_nudge", map[string]string{"ID": id}), "--user", "fengxue")
+	ts := turns(out)
+	if len(ts) != 4 {
+		t.Fatalf("want 3 user switches, got %d:\n%s", len(ts)-1, out)
+	}
+	liqiang, fengxue, zhaolei := ts[1], ts[2], ts[3]
+	mustContain(t, liqiang, "已将工单 "+id+" 转派给赵磊", "[→ 通知 zhaolei]\n【李强转派给您的工单 "+id+"（P2）】",
+		"[→ 通知 fengxue]\n您的工单 "+id+" 已转交给赵磊处理")
+	mustContain(t, fengxue, "已提醒赵磊尽快处理工单 "+id, "[→ 通知 zhaolei]\n【催办："+id+"】",
+		"已经催过了", "已在工单 "+id+" 上添加备注", "[→ 通知 zhaolei]\n工单 "+id+" 有新备注（冯雪）：下午三点前都在办公室")
+	if n := strings.Count(fengxue, "【催办："); n != 1 {
+		t.Fatalf("assignee nudged %d times, want 1:\n%s", n, fengxue)
+	}
+	mustContain(t, zhaolei, "【工单 "+id+" · 已受理】", "处理人：赵磊")
+
+	tk := showTicket(t, dir, id)
+	if tk.Project != "jxjt" || tk.Assignee != "zhaolei" || tk.Status != "已受理" || tk.Priority != "P2" || tk.Location != "人力资源部" {
+		t.Fatalf("ticket = %+v", tk)
+	}
+	var kinds []string
+	for _, h := range tk.History {
+		kinds = append(kinds, h.Actor+":"+h.Kind)
+	}
+	if got, want := strings.Join(kinds, " "), "fengxue:created 00123:status 00123:transferred fengxue:nudged fengxue:note"; got != want {
+		t.Fatalf("history:\n got %s\nwant %s", got, want)
+	}
+}
