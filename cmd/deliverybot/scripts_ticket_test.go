@@ -539,3 +539,34 @@ func TestScriptTicketTransferNudgeNote(t *testing.T) {
 		t.Fatalf("history:\n got %s\nwant %s", got, want)
 	}
 }
+
+// After a closed ticket is reopened and fixed again, the bot shows the rating
+// card a second time; it must not then refuse the score it just asked for.
+// (Known bug at the time of writing: the card is shown, the answer is refused
+// with "已经评过分（5 分）".)
+func TestScriptTicketRatingAskedAgainAfterReopenIsAccepted(t *testing.T) {
+	isolateRedis(t)
+	dir := t.TempDir()
+	id := fileSimple(t, dir)
+	out := chat(t, dir, script(t, "ticket_rate_after_reopen", map[string]string{"ID": id}), "--user", "wulei")
+	ts := turns(out)
+	if len(ts) != 5 {
+		t.Fatalf("want 4 user switches, got %d:\n%s", len(ts)-1, out)
+	}
+	first, second := ts[2], ts[4]
+	mustContain(t, first, "收到您的 5 分评价", "工单 "+id+" 已重新打开")
+	if !strings.Contains(second, "【工单 "+id+" 已关闭】") {
+		t.Fatalf("second confirmation did not close the ticket:\n%s", second)
+	}
+	if strings.Contains(second, "请为这次服务打个分") {
+		// Asked again: the answer must count.
+		mustNotContain(t, second, "已经评过分")
+		mustContain(t, second, "收到您的 3 分评价")
+		if tk := showTicket(t, dir, id); tk.Rating != 3 {
+			t.Fatalf("rating = %d, want the new 3", tk.Rating)
+		}
+	}
+	if tk := showTicket(t, dir, id); tk.Status != "已关闭" {
+		t.Fatalf("status = %s, want 已关闭", tk.Status)
+	}
+}
