@@ -94,7 +94,7 @@ func (m *BM25) Search(query string, k int) Result {
 		if self > 0 {
 			conf = math.Min(1, sc/self)
 		}
-		top = insertTop(top, k, Candidate{Entry: &m.entries[d], Score: conf, Matched: m.entries[d].Question, pos: int(d)})
+		top = insertTop(top, k, Candidate{Entry: &m.entries[d], Score: conf, rank: conf, Matched: m.entries[d].Question, pos: int(d)})
 	}
 	return m.policy.Decide(top)
 }

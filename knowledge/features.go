@@ -89,36 +89,58 @@ func isWordToken(t uint32) bool  { return t >= oovWord }
 // featureKeys appends the distinct unigram, bigram (and, with skips, skip-bigram)
 // keys of tokens.
 func featureKeys(tokens []uint32, out []uint64, skips bool) []uint64 {
-	out = out[:0]
-	var seen map[uint64]bool
+	out, _ = maskedFeatureKeys(tokens, nil, out, nil, skips)
+	return out
+}
+
+// maskedFeatureKeys is featureKeys that also reports, per key, whether it comes
+// only from context tokens (mask): a unigram of a masked token, or a pair with
+// a masked side (a junction between context and topic is no topic either).
+func maskedFeatureKeys(tokens []uint32, mask []bool, out []uint64, ctx []bool, skips bool) ([]uint64, []bool) {
+	out, ctx = out[:0], ctx[:0]
+	var seen map[uint64]int
 	if len(tokens) > 24 { // quadratic dedupe is cheaper only for short texts
-		seen = make(map[uint64]bool, 2*len(tokens))
+		seen = make(map[uint64]int, 2*len(tokens))
 	}
-	add := func(k uint64) {
+	add := func(k uint64, c bool) {
+		j := -1
 		if seen != nil {
-			if seen[k] {
-				return
+			if x, ok := seen[k]; ok {
+				j = x
 			}
-			seen[k] = true
 		} else {
-			for _, x := range out {
-				if x == k {
-					return
+			for x, o := range out {
+				if o == k {
+					j = x
+					break
 				}
 			}
 		}
+		if j >= 0 {
+			if mask != nil && !c {
+				ctx[j] = false
+			}
+			return
+		}
+		if seen != nil {
+			seen[k] = len(out)
+		}
 		out = append(out, k)
+		if mask != nil {
+			ctx = append(ctx, c)
+		}
 	}
+	masked := func(i int) bool { return mask != nil && mask[i] }
 	for i, t := range tokens {
 		if isWordToken(t) || !stopRunes[rune(t)] {
-			add(unigramKey(t))
+			add(unigramKey(t), masked(i))
 		}
 		if i > 0 {
-			add(bigramKey(tokens[i-1], t))
+			add(bigramKey(tokens[i-1], t), masked(i-1) || masked(i))
 		}
 		if skips && i > 1 {
-			add(skipKey(tokens[i-2], t))
+			add(skipKey(tokens[i-2], t), masked(i-2) || masked(i))
 		}
 	}
-	return out
+	return out, ctx
 }

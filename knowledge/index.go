@@ -27,6 +27,15 @@ type Options struct {
 	// between two words ("脑怎" in "电脑怎么"), not topics; an unknown topic word
 	// still weighs fully through its unknown characters.
 	OOVBigramWeight float64 `json:"oov_bigram_weight" yaml:"oov_bigram_weight"`
+	// ContextWeight scales, in the query total an entry has to cover, the
+	// features of context words (我们部门, 昨天, 一直…); 1 treats them like any word.
+	ContextWeight float64 `json:"context_weight" yaml:"context_weight"`
+	// ConfRecallWeight and ConfAnswerWeight mix the confidence the policy
+	// sees: the best phrasing's coverage (how much of it the query contains),
+	// plus this much of the query the entry's phrasings and answer cover. Lower
+	// than the ranking weights, so a long message is not judged by its length.
+	ConfRecallWeight float64 `json:"conf_recall_weight" yaml:"conf_recall_weight"`
+	ConfAnswerWeight float64 `json:"conf_answer_weight" yaml:"conf_answer_weight"`
 	// SkipWeight scales skip-bigram features (0 disables them).
 	SkipWeight float64 `json:"skip_weight" yaml:"skip_weight"`
 	// AnswerRunes limits how much of each answer is indexed.
@@ -36,15 +45,18 @@ type Options struct {
 // DefaultOptions are the tuned defaults (see kb eval and quality_test.go).
 func DefaultOptions() Options {
 	return Options{
-		Policy:          DefaultPolicy(),
-		UnigramWeight:   1.0,
-		Beta:            0.3,
-		AnswerWeight:    0.4,
-		RecallWeight:    0.6,
-		IDFPower:        2,
-		OOVBigramWeight: 0.5,
-		SkipWeight:      0,
-		AnswerRunes:     300,
+		Policy:           DefaultPolicy(),
+		UnigramWeight:    1.0,
+		Beta:             0.3,
+		AnswerWeight:     0.4,
+		RecallWeight:     0.6,
+		IDFPower:         2,
+		OOVBigramWeight:  0.5,
+		SkipWeight:       0,
+		ContextWeight:    0,
+		ConfRecallWeight: 0.2,
+		ConfAnswerWeight: 0.2,
+		AnswerRunes:      300,
 	}
 }
 
@@ -75,9 +87,12 @@ type scratch struct {
 	entDoc   []int32
 	entAns   []float32
 	entRec   []float32
+	entCover []float32 // best share of one phrasing the query contains
 	entSeen  []int32
 	tokens   []uint32
 	features []uint64
+	mask     []bool
+	ctx      []bool
 }
 
 // BuildIndex indexes entries with the synonym table. Entry IDs must be unique.

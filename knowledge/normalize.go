@@ -81,6 +81,20 @@ var fillerPhrases = strings.Fields(`
 我这边 我们这边 我这里 我们这里
 `)
 
+// contextPhrases set the scene of a message ("我们部门", "昨天", "一直") but
+// rarely name its topic. Long questions typed on a phone carry many of them. In
+// a query they weigh little in the total an entry has to cover, yet still count
+// when an entry's phrasing uses them ("审批怎么转给同事"). Words that can be the
+// topic (晚上/周末 for after-hours support, 新员工) are not here.
+var contextPhrases = strings.Fields(`
+我们部门 我们公司 我们组 我们项目组 我们项目 我们 你们 咱们 他们 大家
+同事 领导 老板 经理 主管
+今天 昨天 明天 前天 刚才 刚刚 现在 之前 以前 最近 上周 下周 这周 本周 早上 上午 下午
+一直 总是 老是 突然 已经 还是 但是 可是 然后 结果 因为 所以 而且 其实 明明 好像 似乎
+是不是 有没有 能不能 可不可以 可以吗 行不行
+这个 那个 这种 那种 一点 一些 比较 特别 非常 完全 具体 到底 一般 大概
+`)
+
 // NewNormalizer builds a normalizer from a synonym table (canonical → variants).
 func NewNormalizer(t SynonymTable) *Normalizer {
 	n := &Normalizer{byFirst: map[rune][]synRule{}}

@@ -48,8 +48,8 @@ func DefaultPolicy() Policy {
 		AnswerThreshold:  0.6,
 		MinMargin:        0.05,
 		SureThreshold:    0.8,
-		SuggestThreshold: 0.52,
-		MarginBonus:      0.5,
+		SuggestThreshold: 0.51,
+		MarginBonus:      0.1,
 		MaxSuggestions:   3,
 	}
 }
@@ -81,10 +81,13 @@ func (p Policy) Decide(ranked []Candidate) Result {
 	if len(ranked) == 0 {
 		return res
 	}
-	margin := ranked[0].Score
-	if len(ranked) > 1 {
-		margin -= ranked[1].Score
+	// Candidates are ordered by the ranking mix, so a runner-up can carry a
+	// higher confidence than the top one: the lead is over the best of them.
+	var second float64
+	for _, c := range ranked[1:] {
+		second = max(second, c.Score)
 	}
+	margin := max(0, ranked[0].Score-second)
 	top := min(1, ranked[0].Score+p.MarginBonus*margin)
 	res.Confidence = top
 	if top < p.SuggestThreshold {
@@ -103,11 +106,13 @@ func (p Policy) Decide(ranked []Candidate) Result {
 	if max <= 0 {
 		max = 3
 	}
-	for _, c := range ranked {
-		if len(res.Choices) == max || len(res.Choices) > 0 && c.Score < p.SuggestThreshold {
+	for i, c := range ranked {
+		if len(res.Choices) == max {
 			break
 		}
-		res.Choices = append(res.Choices, c)
+		if i == 0 || c.Score >= p.SuggestThreshold {
+			res.Choices = append(res.Choices, c)
+		}
 	}
 	return res
 }

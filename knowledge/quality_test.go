@@ -11,8 +11,18 @@ var devFloor = Metrics{
 	HitAt1:       0.97,
 	HitAt3:       0.99,
 	MRR:          0.98,
-	OOSRejection: 0.93,
+	OOSRejection: 0.92,
 	AnsweredRate: 0.955,
+}
+
+// Floors on testdata/dev_long_queries.csv: long, contextual phone messages
+// ("我们部门新来的同事…一直失败，怎么办") and near misses written the same way.
+var devLongFloor = Metrics{
+	HitAt1:       0.925,
+	HitAt3:       0.98,
+	MRR:          0.95,
+	OOSRejection: 0.94,
+	AnsweredRate: 0.85,
 }
 
 func demoEval(t *testing.T, r func(kb *KB) Retriever, queries string) (Metrics, Detail) {
@@ -47,24 +57,38 @@ func indexRetriever(t *testing.T) func(kb *KB) Retriever {
 func TestDevSetQualityFloor(t *testing.T) {
 	m, d := demoEval(t, indexRetriever(t), "testdata/dev_queries.csv")
 	t.Logf("dev: %+v (direct answers: %d right, %d wrong, %d out-of-scope)", m, d.AnsweredCorrect, d.AnsweredWrong, d.OOSAnswered)
+	checkFloor(t, m, devFloor)
+	// Answering an out-of-scope question outright is the worst failure.
+	if d.OOSAnswered > 0 {
+		t.Errorf("%d out-of-scope queries answered outright", d.OOSAnswered)
+	}
+}
+
+func TestDevLongQualityFloor(t *testing.T) {
+	m, d := demoEval(t, indexRetriever(t), "testdata/dev_long_queries.csv")
+	t.Logf("dev_long: %+v (direct answers: %d right, %d wrong, %d out-of-scope)", m, d.AnsweredCorrect, d.AnsweredWrong, d.OOSAnswered)
+	checkFloor(t, m, devLongFloor)
+	if d.OOSAnswered > 1 {
+		t.Errorf("%d out-of-scope queries answered outright", d.OOSAnswered)
+	}
+}
+
+func checkFloor(t *testing.T, m, floor Metrics) {
+	t.Helper()
 	checks := []struct {
 		name       string
 		got, floor float64
 	}{
-		{"hit_at_1", m.HitAt1, devFloor.HitAt1},
-		{"hit_at_3", m.HitAt3, devFloor.HitAt3},
-		{"mrr", m.MRR, devFloor.MRR},
-		{"oos_rejection", m.OOSRejection, devFloor.OOSRejection},
-		{"answered_rate", m.AnsweredRate, devFloor.AnsweredRate},
+		{"hit_at_1", m.HitAt1, floor.HitAt1},
+		{"hit_at_3", m.HitAt3, floor.HitAt3},
+		{"mrr", m.MRR, floor.MRR},
+		{"oos_rejection", m.OOSRejection, floor.OOSRejection},
+		{"answered_rate", m.AnsweredRate, floor.AnsweredRate},
 	}
 	for _, c := range checks {
 		if c.got < c.floor {
-			t.Errorf("%s = %.4f, below the floor %.2f", c.name, c.got, c.floor)
+			t.Errorf("%s = %.4f, below the floor %.3f", c.name, c.got, c.floor)
 		}
-	}
-	// Answering an out-of-scope question outright is the worst failure.
-	if d.OOSAnswered > 0 {
-		t.Errorf("%d out-of-scope queries answered outright", d.OOSAnswered)
 	}
 }
 
@@ -85,7 +109,7 @@ func TestChattyQueriesKeepQuality(t *testing.T) {
 	}
 	m, _ := Evaluate(ix, chattyQueries(qs))
 	t.Logf("chatty dev: %+v", m)
-	if m.HitAt1 < 0.96 || m.AnsweredRate < 0.9 || m.OOSRejection < 0.95 {
+	if m.HitAt1 < 0.96 || m.AnsweredRate < 0.92 || m.OOSRejection < 0.93 {
 		t.Errorf("chatty queries: %+v", m)
 	}
 }
@@ -112,7 +136,7 @@ func TestQuerySetsAreWellFormed(t *testing.T) {
 			questions[BasicNormalize(p)] = true
 		}
 	}
-	for _, f := range []string{"testdata/dev_queries.csv", "testdata/heldout_queries.csv"} {
+	for _, f := range []string{"testdata/dev_queries.csv", "testdata/dev_long_queries.csv", "testdata/heldout_queries.csv"} {
 		qs, err := ReadQueries(f)
 		if err != nil {
 			t.Fatal(err)

@@ -11,7 +11,8 @@ type Candidate struct {
 	// Matched is the phrasing (question or similar) that matched best.
 	Matched string `json:"matched"`
 
-	pos int // entry position in the KB, for stable tie-breaking
+	pos  int     // entry position in the KB, for stable tie-breaking
+	rank float64 // what candidates are ordered by (may differ from Score)
 }
 
 // Search ranks entries for the query and applies the policy. At most k
@@ -29,27 +30,40 @@ func (ix *Index) rank(query string, k int) []Candidate {
 	s, _ := ix.pool.Get().(*scratch)
 	if s == nil || len(s.docAcc) != len(ix.docEntry) {
 		s = &scratch{
-			docAcc:  make([]float32, len(ix.docEntry)),
-			entBest: make([]float32, len(ix.entries)),
-			entDoc:  make([]int32, len(ix.entries)),
-			entAns:  make([]float32, len(ix.entries)),
-			entRec:  make([]float32, len(ix.entries)),
+			docAcc:   make([]float32, len(ix.docEntry)),
+			entBest:  make([]float32, len(ix.entries)),
+			entDoc:   make([]int32, len(ix.entries)),
+			entAns:   make([]float32, len(ix.entries)),
+			entRec:   make([]float32, len(ix.entries)),
+			entCover: make([]float32, len(ix.entries)),
 		}
 	}
 	defer ix.pool.Put(s)
 
 	s.tokens = tokenize(ix.norm.Normalize(query), ix.words, false, s.tokens)
-	s.features = featureKeys(s.tokens, s.features, ix.opts.SkipWeight > 0)
+	cxw := float32(ix.opts.ContextWeight)
+	if cxw < 1 {
+		s.mask = defaultContext.mark(s.tokens, s.mask)
+		s.features, s.ctx = maskedFeatureKeys(s.tokens, s.mask, s.features, s.ctx, ix.opts.SkipWeight > 0)
+	} else {
+		s.features = featureKeys(s.tokens, s.features, ix.opts.SkipWeight > 0)
+	}
 	var wq float32
 	s.docSeen, s.entSeen = s.docSeen[:0], s.entSeen[:0]
-	for _, key := range s.features {
+	for i, key := range s.features {
+		// Context words weigh little in what an entry must cover, but count in
+		// full when it does cover them.
+		scale := float32(1)
+		if cxw < 1 && s.ctx[i] {
+			scale = cxw
+		}
 		f, ok := ix.feat[key]
 		if !ok {
-			wq += ix.oovWeight(key)
+			wq += scale * ix.oovWeight(key)
 			continue
 		}
 		w := ix.weight(key, ix.idf[f])
-		wq += w
+		wq += scale * w
 		for _, d := range ix.docPost[f] {
 			if s.docAcc[d] == 0 {
 				s.docSeen = append(s.docSeen, d)
@@ -77,9 +91,13 @@ func (ix *Index) rank(query string, k int) []Candidate {
 		// F-beta of precision (matched/doc weight) and recall (matched/query
 		// weight): a self-normalised score, 1 for an exact phrasing.
 		sim := (1 + beta2) * s.docAcc[d] / (beta2*wq + ix.docW[d])
+		sim = min(sim, 1)
 		e := ix.docEntry[d]
 		if s.entBest[e] == 0 && s.entAns[e] == 0 {
 			s.entSeen = append(s.entSeen, e)
+		}
+		if cov := min(1, s.docAcc[d]/ix.docW[d]); cov > s.entCover[e] {
+			s.entCover[e] = cov
 		}
 		if sim > s.entBest[e] {
 			s.entBest[e] = sim
@@ -87,18 +105,26 @@ func (ix *Index) rank(query string, k int) []Candidate {
 		}
 	}
 	top := make([]Candidate, 0, k)
-	aw := float32(ix.opts.AnswerWeight)
+	o := &ix.opts
+	rw, aw, crw, caw := float32(o.RecallWeight), float32(o.AnswerWeight), float32(o.ConfRecallWeight), float32(o.ConfAnswerWeight)
 	for _, e := range s.entSeen {
-		rw := float32(ix.opts.RecallWeight)
-		score := (1-rw)*s.entBest[e] + rw*s.entRec[e]/wq + aw*s.entAns[e]/wq
 		if s.entBest[e] == 0 {
 			continue // only the answer mentions the words: never enough alone
 		}
-		top = insertTop(top, k, Candidate{Entry: &ix.entries[e], Score: float64(score), Matched: ix.docText[s.entDoc[e]], pos: int(e)})
+		rec, ans := min(1, s.entRec[e]/wq), min(1, s.entAns[e]/wq)
+		// Ranking and confidence mix the same evidence differently: what the
+		// query covers orders close entries well, while what the matched
+		// phrasing covers says "this is the question" whatever the length.
+		rank := (1-rw)*s.entBest[e] + rw*rec + aw*ans
+		conf := (1-crw)*s.entCover[e] + crw*rec + caw*ans
+		// A short query that matches well by the ranking mix keeps that
+		// confidence: coverage of the phrasing only ever adds evidence.
+		conf = max(conf, rank)
+		top = insertTop(top, k, Candidate{Entry: &ix.entries[e], Score: float64(conf), rank: float64(rank), Matched: ix.docText[s.entDoc[e]], pos: int(e)})
 	}
 	ix.clear(s)
-	// Rank on the raw mix, but report a confidence in [0,1]: the answer text can
-	// push an exact phrasing's mix above its self-match of 1.
+	// Report a confidence in [0,1]: the answer text can push an exact
+	// phrasing's mix above its self-match of 1.
 	for i := range top {
 		top[i].Score = math.Min(1, top[i].Score)
 	}
@@ -110,7 +136,7 @@ func (ix *Index) clear(s *scratch) {
 		s.docAcc[d] = 0
 	}
 	for _, e := range s.entSeen {
-		s.entBest[e], s.entAns[e], s.entRec[e] = 0, 0, 0
+		s.entBest[e], s.entAns[e], s.entRec[e], s.entCover[e] = 0, 0, 0, 0
 	}
 }
 
@@ -132,8 +158,8 @@ func insertTop(top []Candidate, k int, c Candidate) []Candidate {
 }
 
 func better(a, b Candidate) bool {
-	if a.Score != b.Score {
-		return a.Score > b.Score
+	if a.rank != b.rank {
+		return a.rank > b.rank
 	}
 	return a.pos < b.pos
 }

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 )
 
-// TestTune sweeps retrieval options on the dev set; run with KB_TUNE=1 -v.
+// TestTune sweeps retrieval options on the dev sets; run with KB_TUNE=1 -v.
+// KB_GRID overrides the grid: "name=v1,v2;name=v3".
 func TestTune(t *testing.T) {
 	if os.Getenv("KB_TUNE") == "" {
 		t.Skip("set KB_TUNE=1 to sweep options")
@@ -16,24 +19,53 @@ func TestTune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	qs, err := ReadQueries("testdata/dev_queries.csv")
+	dev, err := ReadQueries("testdata/dev_queries.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	grid := []struct {
+	long, err := ReadQueries("testdata/dev_long_queries.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets := []struct {
+		name string
+		qs   []Query
+	}{{"dev", dev}, {"chatty", chattyQueries(dev)}, {"long", long}}
+	setters := map[string]func(o *Options, v float64){
+		"uw":   func(o *Options, v float64) { o.UnigramWeight = v },
+		"beta": func(o *Options, v float64) { o.Beta = v },
+		"rw":   func(o *Options, v float64) { o.RecallWeight = v },
+		"ar":   func(o *Options, v float64) { o.AnswerRunes = int(v) },
+		"aw":   func(o *Options, v float64) { o.AnswerWeight = v },
+		"ip":   func(o *Options, v float64) { o.IDFPower = v },
+		"ob":   func(o *Options, v float64) { o.OOVBigramWeight = v },
+		"sk":   func(o *Options, v float64) { o.SkipWeight = v },
+		"cx":   func(o *Options, v float64) { o.ContextWeight = v },
+		"crw":  func(o *Options, v float64) { o.ConfRecallWeight = v },
+		"caw":  func(o *Options, v float64) { o.ConfAnswerWeight = v },
+		"mb":   func(o *Options, v float64) { o.Policy.MarginBonus = v },
+		"st":   func(o *Options, v float64) { o.Policy.SuggestThreshold = v },
+		"at":   func(o *Options, v float64) { o.Policy.AnswerThreshold = v },
+	}
+	type axis struct {
 		name string
 		vals []float64
-		set  func(o *Options, v float64)
-	}{
-		{"uw", []float64{1.0}, func(o *Options, v float64) { o.UnigramWeight = v }},
-		{"beta", []float64{0.3}, func(o *Options, v float64) { o.Beta = v }},
-		{"rw", []float64{0.6}, func(o *Options, v float64) { o.RecallWeight = v }},
-		{"ar", []float64{300}, func(o *Options, v float64) { o.AnswerRunes = int(v) }},
-		{"aw", []float64{0.4}, func(o *Options, v float64) { o.AnswerWeight = v }},
-		{"ip", []float64{2}, func(o *Options, v float64) { o.IDFPower = v }},
-		{"ob", []float64{0.5}, func(o *Options, v float64) { o.OOVBigramWeight = v }},
-		{"sk", []float64{0}, func(o *Options, v float64) { o.SkipWeight = v }},
-		{"mb", []float64{0.5}, func(o *Options, v float64) { o.Policy.MarginBonus = v }},
+	}
+	var grid []axis
+	for _, part := range strings.Split(os.Getenv("KB_GRID"), ";") {
+		name, vals, ok := strings.Cut(part, "=")
+		if !ok {
+			continue
+		}
+		a := axis{name: name}
+		for _, v := range strings.Split(vals, ",") {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || setters[name] == nil {
+				t.Fatalf("bad grid part %q", part)
+			}
+			a.vals = append(a.vals, f)
+		}
+		grid = append(grid, a)
 	}
 	var walk func(i int, o Options, label string)
 	walk = func(i int, o Options, label string) {
@@ -42,21 +74,25 @@ func TestTune(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h1, auc, best := separability(ix, qs)
-			ch1, cauc, cbest := separability(ix, chattyQueries(qs))
-			fmt.Printf("%s hit1=%.4f auc=%.4f %s | chatty hit1=%.4f auc=%.4f %s\n", label, h1, auc, best, ch1, cauc, cbest)
+			line := label
+			for _, s := range sets {
+				h1, _, best := separability(ix, s.qs)
+				m, _ := Evaluate(ix, s.qs)
+				line += fmt.Sprintf(" | %s h1=%.3f %s pol=%.3f/%.3f", s.name, h1, best, m.AnsweredRate, m.OOSRejection)
+			}
+			fmt.Println(line)
 			return
 		}
 		for _, v := range grid[i].vals {
-			grid[i].set(&o, v)
+			setters[grid[i].name](&o, v)
 			walk(i+1, o, fmt.Sprintf("%s %s=%.2f", label, grid[i].name, v))
 		}
 	}
 	walk(0, DefaultOptions(), "")
 }
 
-// separability returns hit@1, the AUC of top scores (in-scope vs out-of-scope)
-// and the threshold maximising answered+rejected.
+// separability returns hit@1, the AUC of confidences (in-scope vs out-of-scope)
+// and the threshold maximising answered+rejected with rejection >= 0.9.
 func separability(r Retriever, qs []Query) (float64, float64, string) {
 	var in, out []float64
 	hit := 0
@@ -90,12 +126,9 @@ func separability(r Retriever, qs []Query) (float64, float64, string) {
 	for t := 0.2; t < 0.9; t += 0.01 {
 		a := float64(len(in)-sort.SearchFloat64s(in, t)) / float64(len(in))
 		r := float64(sort.SearchFloat64s(out, t)) / float64(len(out))
-		if os.Getenv("KB_SWEEP") != "" && t > 0.45 && t < 0.6 {
-			fmt.Printf("   T=%.2f answered=%.3f rejected=%.3f\n", t, a, r)
-		}
-		if a+r > bestSum && r >= 0.85 {
+		if a+r > bestSum && r >= 0.9 {
 			bestT, bestSum, bestA, bestR = t, a+r, a, r
 		}
 	}
-	return float64(hit) / float64(len(in)), auc, fmt.Sprintf("T=%.2f answered=%.3f rejected=%.3f", bestT, bestA, bestR)
+	return float64(hit) / float64(len(in)), auc, fmt.Sprintf("T=%.2f %.3f/%.3f", bestT, bestA, bestR)
 }

@@ -1,0 +1,63 @@
+package knowledge
+
+// contextMatcher marks the query tokens that belong to a context phrase
+// (contextPhrases), longest match first.
+type contextMatcher map[rune][][]rune
+
+var defaultContext = newContextMatcher(contextPhrases)
+
+func newContextMatcher(phrases []string) contextMatcher {
+	m := contextMatcher{}
+	for _, p := range phrases {
+		rs := []rune(BasicNormalize(p))
+		if len(rs) < 2 {
+			continue
+		}
+		m[rs[0]] = append(m[rs[0]], rs)
+	}
+	for r, ps := range m {
+		for i := 1; i < len(ps); i++ {
+			for j := i; j > 0 && len(ps[j]) > len(ps[j-1]); j-- {
+				ps[j], ps[j-1] = ps[j-1], ps[j]
+			}
+		}
+		m[r] = ps
+	}
+	return m
+}
+
+// mark sets mask[i] for every token inside a context phrase.
+func (m contextMatcher) mark(tokens []uint32, mask []bool) []bool {
+	mask = append(mask[:0], make([]bool, len(tokens))...)
+	for i := 0; i < len(tokens); {
+		n := m.matchAt(tokens, i)
+		if n == 0 {
+			i++
+			continue
+		}
+		for j := i; j < i+n; j++ {
+			mask[j] = true
+		}
+		i += n
+	}
+	return mask
+}
+
+func (m contextMatcher) matchAt(tokens []uint32, i int) int {
+	if isWordToken(tokens[i]) {
+		return 0
+	}
+next:
+	for _, p := range m[rune(tokens[i])] {
+		if i+len(p) > len(tokens) {
+			continue
+		}
+		for k, r := range p {
+			if tokens[i+k] != uint32(r) {
+				continue next
+			}
+		}
+		return len(p)
+	}
+	return 0
+}
