@@ -122,8 +122,15 @@ func TestScriptStatusPMChoosesProject(t *testing.T) {
 	mustContain(t, out, "【请选择项目】", "1. "+hdyyName, "2. "+jxjtName,
 		"状态：🔴 红灯", "当前阶段：环境搭建与测试（第 3/5 阶段）55%", "下个里程碑：测试环境交付 计划 11-06",
 		"🔴高 #1 集团AD域与企业微信通讯录同步接口尚未开放（郑凯）", "项目经理 王敏 · 值班 李强", "截至 ")
-	// Only the chosen project is reported.
-	mustNotContain(t, out, "需求调研（第 1/5 阶段）")
+	if n := strings.Count(out, "【请选择项目】"); n != 1 {
+		t.Fatalf("asked for the project %d times, want once (the choice is remembered):\n%s", n, out)
+	}
+	if n := strings.Count(out, jxjtName+"\n状态："); n != 2 {
+		t.Fatalf("锦绣 status shown %d times, want 2 (chosen, then remembered):\n%s", n, out)
+	}
+	// Naming the other project switches to it.
+	last := out[strings.LastIndex(out, "状态："):]
+	mustContain(t, last, "当前阶段：需求调研（第 1/5 阶段）70%", "项目经理 王敏 · 值班 刘洋")
 
 	// The CLI gives the same data.
 	st := projectStatus(t, dir, "jxjt")

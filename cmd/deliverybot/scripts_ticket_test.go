@@ -437,10 +437,10 @@ func TestScriptTicketAuthorization(t *testing.T) {
 	id := fileSimple(t, dir)
 	out := chat(t, dir, script(t, "ticket_authz", map[string]string{"ID": id}), "--user", "wulei")
 	ts := turns(out)
-	if len(ts) != 6 {
-		t.Fatalf("want 5 user switches, got %d:\n%s", len(ts)-1, out)
+	if len(ts) != 7 {
+		t.Fatalf("want 6 user switches, got %d:\n%s", len(ts)-1, out)
 	}
-	fengxue, wulei, liqiang, demo, guest := ts[1], ts[2], ts[3], ts[4], ts[5]
+	fengxue, wulei, liqiang, demo, chenjing, guest := ts[1], ts[2], ts[3], ts[4], ts[5], ts[6]
 
 	// Another project's client sees neither the ticket nor its content.
 	mustContain(t, fengxue, "抱歉，您没有权限查看工单 "+id, "只有该项目的实施工程师可以受理工单 "+id)
@@ -452,6 +452,9 @@ func TestScriptTicketAuthorization(t *testing.T) {
 	// The project's PM sees it.
 	mustContain(t, demo, id, "打印机驱动装不上总是报错")
 	mustNotContain(t, demo, "没有权限")
+	// A PM of another project does not see it either.
+	mustContain(t, chenjing, "抱歉，您没有权限查看工单 "+id)
+	mustNotContain(t, chenjing, "打印机驱动")
 	// Someone in no project cannot file.
 	mustContain(t, guest, "您还没有加入任何项目，暂时无法在这里报修")
 
