@@ -573,3 +573,24 @@ func TestScriptTicketRatingAskedAgainAfterReopenIsAccepted(t *testing.T) {
 		t.Fatalf("status = %s, want 已关闭", tk.Status)
 	}
 }
+
+// A photo sent while a text question is open is not silently lost.
+// (Known bug at the time of writing: the reply is "请输入内容。" and the photo is
+// dropped; the ticket has no photo.)
+func TestScriptTicketPhotoDuringTextSlotNotLost(t *testing.T) {
+	isolateRedis(t)
+	dir := t.TempDir()
+	out := chat(t, dir, script(t, "ticket_photo_early_slot", map[string]string{"IMAGE": testImage(t)}), "--user", "wulei")
+	// What the bot said between the photo and the next question.
+	_, afterPrompt, ok := strings.Cut(out, "【报修（3/7）】")
+	_, afterPhoto, ok2 := strings.Cut(afterPrompt, "\n\n")
+	reply, _, ok3 := strings.Cut(afterPhoto, "\n\n")
+	if !ok || !ok2 || !ok3 {
+		t.Fatalf("form did not reach 位置或部门:\n%s", out)
+	}
+	list := listTickets(t, dir)
+	kept := len(list) == 1 && len(list[0].Photos) == 1
+	if !kept && !strings.Contains(reply, "照片") {
+		t.Fatalf("photo dropped: reply to it was %q and the ticket has photos %+v\n%s", reply, list, out)
+	}
+}
