@@ -17,6 +17,9 @@ type KB struct {
 	Entries  []Entry
 	Synonyms SynonymTable // the KB's own table extended with DefaultSynonyms
 	Files    []string     // source files read, in order
+	// Config is the KB's kb.yaml, nil when there is none (or it is invalid:
+	// then Problems says why and the defaults apply).
+	Config *KBConfig
 	// Problems are rejected rows; Entries holds only the good ones.
 	Problems []RowError
 }
@@ -54,7 +57,7 @@ func Load(path string) (*KB, error) {
 	}
 	kb := &KB{}
 	var files []string
-	synPath := ""
+	synPath, cfgPath := "", ""
 	if st.IsDir() {
 		des, err := os.ReadDir(path)
 		if err != nil {
@@ -67,9 +70,11 @@ func Load(path string) (*KB, error) {
 		}
 		sort.Strings(files)
 		synPath = filepath.Join(path, SynonymsFile)
+		cfgPath = filepath.Join(path, ConfigFile)
 	} else {
 		files = []string{path}
 		synPath = filepath.Join(filepath.Dir(path), SynonymsFile)
+		cfgPath = filepath.Join(filepath.Dir(path), ConfigFile)
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("知识库目录 %s 里没有 .md/.csv/.xlsx 文件", path)
@@ -83,6 +88,13 @@ func Load(path string) (*KB, error) {
 		return nil, fmt.Errorf("同义词表无法读取：%w", err)
 	}
 	kb.Synonyms = own.Extend(DefaultSynonyms())
+	if data, err := os.ReadFile(cfgPath); err == nil {
+		var errs []RowError
+		kb.Config, errs = ParseConfig(bytes.NewReader(data), ConfigFile)
+		kb.Problems = append(kb.Problems, errs...)
+	} else if !os.IsNotExist(err) {
+		return nil, fmt.Errorf("知识库配置 %s 无法读取：%w", ConfigFile, err)
+	}
 	for _, f := range files {
 		entries, errs, err := LoadFile(f)
 		if err != nil {
@@ -133,8 +145,16 @@ func checkUniqueIDs(entries []Entry) error {
 	return nil
 }
 
-// LoadIndex loads path and builds its index. With strict set, any rejected row
-// is an error (used by reload: a half-edited file must not replace a good index).
+// Options returns opts with the policy thresholds of the KB's kb.yaml applied.
+func (kb *KB) Options(opts Options) Options {
+	opts.Policy = kb.Config.Apply(opts.Policy)
+	return opts
+}
+
+// LoadIndex loads path and builds its index, with the policy thresholds of the
+// KB's kb.yaml (if any) overriding opts.Policy. With strict set, any rejected
+// row or config problem is an error (used by reload: a half-edited file must
+// not replace a good index).
 func LoadIndex(path string, opts Options, strict bool) (*Index, *KB, error) {
 	kb, err := Load(path)
 	if err != nil {
@@ -148,7 +168,7 @@ func LoadIndex(path string, opts Options, strict bool) (*Index, *KB, error) {
 	if len(kb.Entries) == 0 {
 		return nil, kb, fmt.Errorf("知识库 %s 没有任何有效条目", path)
 	}
-	ix, err := BuildIndex(kb.Entries, kb.Synonyms, opts)
+	ix, err := BuildIndex(kb.Entries, kb.Synonyms, kb.Options(opts))
 	if err != nil {
 		return nil, kb, err
 	}

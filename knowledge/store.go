@@ -137,8 +137,10 @@ func sourceStamp(path string) (uint64, error) {
 	}
 	if !st.IsDir() {
 		add(st)
-		if syn, err := os.Stat(filepath.Join(filepath.Dir(path), SynonymsFile)); err == nil {
-			add(syn)
+		for _, side := range []string{SynonymsFile, ConfigFile} {
+			if fi, err := os.Stat(filepath.Join(filepath.Dir(path), side)); err == nil {
+				add(fi)
+			}
 		}
 		return h.Sum64(), nil
 	}
@@ -148,7 +150,7 @@ func sourceStamp(path string) (uint64, error) {
 	}
 	sort.Slice(des, func(i, j int) bool { return des[i].Name() < des[j].Name() })
 	for _, de := range des {
-		if de.IsDir() || !(IsSource(de.Name()) || de.Name() == SynonymsFile) {
+		if de.IsDir() || !(IsSource(de.Name()) || de.Name() == SynonymsFile || de.Name() == ConfigFile) {
 			continue
 		}
 		if fi, err := de.Info(); err == nil {

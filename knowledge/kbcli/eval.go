@@ -19,8 +19,8 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "只输出一个 JSON 对象：n, hit_at_1, hit_at_3, mrr, oos_rejection, answered_rate")
 	baseline := fs.Bool("baseline", false, "改用字符二元组 BM25 基线检索（对比用）")
 	misses := fs.Bool("misses", false, "列出答错或未回答的查询（调参用）")
-	opts := knowledge.DefaultOptions()
-	policyFlags(fs, &opts.Policy)
+	var flagPolicy knowledge.Policy
+	policyFlags(fs, &flagPolicy)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -35,6 +35,12 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, p := range kb.Problems {
+		fmt.Fprintf(stderr, "注意：%s\n", p.Error())
+	}
+	// Thresholds: built-in defaults, then the KB's kb.yaml, then flags given here.
+	opts := kb.Options(knowledge.DefaultOptions())
+	overridePolicy(fs, &opts.Policy, flagPolicy)
 	var r knowledge.Retriever
 	if *baseline {
 		r = knowledge.NewBM25(kb.Entries, opts.Policy)
@@ -74,10 +80,27 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// policyFlags lets kb eval try thresholds without rebuilding.
+// policyFlags lets kb eval try thresholds without editing kb.yaml.
 func policyFlags(fs *flag.FlagSet, p *knowledge.Policy) {
+	*p = knowledge.DefaultPolicy()
 	fs.Float64Var(&p.AnswerThreshold, "answer-threshold", p.AnswerThreshold, "直接回答所需的最低置信度")
 	fs.Float64Var(&p.SuggestThreshold, "suggest-threshold", p.SuggestThreshold, "给出「您是不是想问」所需的最低置信度")
 	fs.Float64Var(&p.MinMargin, "min-margin", p.MinMargin, "第一名领先第二名的最小差距")
 	fs.Float64Var(&p.SureThreshold, "sure-threshold", p.SureThreshold, "高于此置信度时不看差距直接回答")
+}
+
+// overridePolicy copies into p the thresholds given explicitly on the command line.
+func overridePolicy(fs *flag.FlagSet, p *knowledge.Policy, given knowledge.Policy) {
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "answer-threshold":
+			p.AnswerThreshold = given.AnswerThreshold
+		case "suggest-threshold":
+			p.SuggestThreshold = given.SuggestThreshold
+		case "min-margin":
+			p.MinMargin = given.MinMargin
+		case "sure-threshold":
+			p.SureThreshold = given.SureThreshold
+		}
+	})
 }

@@ -189,3 +189,31 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestEvalUsesKBConfigAndFlagsOverrideIt(t *testing.T) {
+	dir := t.TempDir()
+	md, err := os.ReadFile("../testdata/unit/basic.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "basic.md"), md, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Thresholds no query can reach: nothing is answered.
+	cfg := "policy:\n  answer_threshold: 1\n  suggest_threshold: 1\n"
+	if err := os.WriteFile(filepath.Join(dir, "kb.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	q := filepath.Join(t.TempDir(), "q.csv")
+	if err := os.WriteFile(q, []byte("query,expected_id\n在家vpn老是连不上,vpn-login\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, kbcli.CLI{}, "eval", "--kb", dir, "--queries", q, "--json")
+	if err != nil || !strings.Contains(out, `"answered_rate":0`) {
+		t.Fatalf("kb.yaml thresholds not applied: %v\n%s", err, out)
+	}
+	out, err = run(t, kbcli.CLI{}, "eval", "--kb", dir, "--queries", q, "--json", "--suggest-threshold", "0.3")
+	if err != nil || !strings.Contains(out, `"answered_rate":1`) {
+		t.Fatalf("--suggest-threshold did not override kb.yaml: %v\n%s", err, out)
+	}
+}
