@@ -335,3 +335,28 @@ func TestScriptStatusCountsOpenTickets(t *testing.T) {
 		t.Fatalf("hdyy open_tickets = %d, want 0", h.OpenTickets)
 	}
 }
+
+func TestScriptStatusCompletePhaseOpensNext(t *testing.T) {
+	isolateRedis(t)
+	dir := t.TempDir()
+	out := chat(t, dir, script(t, "status_phase_complete", nil), "--user", "demo")
+	mustContain(t, out, "✅ 已更新「"+jxjtName+"」：完成阶段 环境搭建与测试，进入 正式上线与培训",
+		"当前阶段：正式上线与培训（第 4/5 阶段）0%")
+	mustNotContain(t, out, "【请选择项目】") // the name in the command picks the project
+
+	var list []scriptListItem
+	adminJSON(t, dir, &list, "project", "list")
+	for _, it := range list {
+		if it.ID == "jxjt" && (it.Phase != "正式上线与培训" || it.Percent != 0) {
+			t.Fatalf("project list jxjt = %s %d%%, want 正式上线与培训 0%%", it.Phase, it.Percent)
+		}
+	}
+	if st := projectStatus(t, dir, "jxjt"); st.Phase != "正式上线与培训" || st.Percent != 0 {
+		t.Fatalf("status = %s %d%%", st.Phase, st.Percent)
+	}
+	var audit []scriptChange
+	adminJSON(t, dir, &audit, "project", "audit", "jxjt")
+	if len(audit) != 1 || audit[0].Op != "phase_complete" || audit[0].Phase != "环境搭建与测试" || audit[0].User != "demo" {
+		t.Fatalf("audit = %+v, want one phase_complete by demo", audit)
+	}
+}

@@ -372,6 +372,27 @@ func TestScriptTicketSimilarMerge(t *testing.T) {
 	}
 }
 
+func TestScriptTicketSimilarDeclinedFilesNew(t *testing.T) {
+	isolateRedis(t)
+	dir := t.TempDir()
+	out := chat(t, dir, script(t, "ticket_similar_new", nil), "--user", "wulei")
+	ids := filedRe.FindAllStringSubmatch(out, -1)
+	if len(ids) != 2 || ids[0][1] == ids[1][1] {
+		t.Fatalf("want two different tickets filed, got %v:\n%s", ids, out)
+	}
+	mustContain(t, out, "要补充到 "+ids[0][1]+" 吗？", "好的，为您新建一个工单。")
+	list := listTickets(t, dir)
+	if len(list) != 2 {
+		t.Fatalf("want 2 tickets, got %+v", list)
+	}
+	byID := map[string]scriptTicket{list[0].ID: list[0], list[1].ID: list[1]}
+	first, second := byID[ids[0][1]], byID[ids[1][1]]
+	if len(first.History) != 1 || second.Description != "三楼打印机卡纸了，打不出来" || second.Location != "二楼" ||
+		!strings.HasSuffix(second.ID, "-0002") {
+		t.Fatalf("tickets = %+v / %+v", first, second)
+	}
+}
+
 func TestScriptTicketAcceptResolveConfirmRate(t *testing.T) {
 	isolateRedis(t)
 	dir := t.TempDir()
