@@ -4,12 +4,12 @@ package knowledge
 // (contextPhrases), longest match first.
 type contextMatcher map[rune][][]rune
 
-var defaultContext = newContextMatcher(contextPhrases)
-
-func newContextMatcher(phrases []string) contextMatcher {
+// newContextMatcher normalises the phrases like queries (synonyms included),
+// so "能不能" is found after it has become "能无法".
+func newContextMatcher(phrases []string, norm *Normalizer) contextMatcher {
 	m := contextMatcher{}
 	for _, p := range phrases {
-		rs := []rune(BasicNormalize(p))
+		rs := []rune(norm.Normalize(p))
 		if len(rs) < 2 {
 			continue
 		}

@@ -64,6 +64,7 @@ func DefaultOptions() Options {
 type Index struct {
 	entries []Entry
 	norm    *Normalizer
+	context contextMatcher
 	words   wordVocab
 	opts    Options
 
@@ -104,6 +105,7 @@ func BuildIndex(entries []Entry, syn SynonymTable, opts Options) (*Index, error)
 		opts:    opts,
 		feat:    map[uint64]int32{},
 	}
+	ix.context = newContextMatcher(contextPhrases, ix.norm)
 	ids := make(map[string]int, len(entries))
 	var (
 		tokens []uint32

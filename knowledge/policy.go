@@ -48,8 +48,8 @@ func DefaultPolicy() Policy {
 		AnswerThreshold:  0.6,
 		MinMargin:        0.05,
 		SureThreshold:    0.8,
-		SuggestThreshold: 0.51,
-		MarginBonus:      0.1,
+		SuggestThreshold: 0.5,
+		MarginBonus:      0,
 		MaxSuggestions:   3,
 	}
 }

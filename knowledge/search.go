@@ -43,7 +43,7 @@ func (ix *Index) rank(query string, k int) []Candidate {
 	s.tokens = tokenize(ix.norm.Normalize(query), ix.words, false, s.tokens)
 	cxw := float32(ix.opts.ContextWeight)
 	if cxw < 1 {
-		s.mask = defaultContext.mark(s.tokens, s.mask)
+		s.mask = ix.context.mark(s.tokens, s.mask)
 		s.features, s.ctx = maskedFeatureKeys(s.tokens, s.mask, s.features, s.ctx, ix.opts.SkipWeight > 0)
 	} else {
 		s.features = featureKeys(s.tokens, s.features, ix.opts.SkipWeight > 0)
