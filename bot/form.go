@@ -168,6 +168,9 @@ func PromptReply(f *Form, st *FormState) Reply {
 		hints = append(hints, "可回复「跳过」")
 	}
 	if s.Images {
+		if v := st.Values[s.Name]; v != "" {
+			hints = append(hints, fmt.Sprintf("已收到 %d 张", len(strings.Split(v, ","))))
+		}
 		hints = append(hints, "发完后回复「完成」")
 	}
 	desc := prompt

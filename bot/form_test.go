@@ -214,3 +214,28 @@ func TestValidatePhone(t *testing.T) {
 		}
 	}
 }
+
+func TestFormKeepsPhotosSentAtATextQuestion(t *testing.T) {
+	step := play(repairForm(), turn{text: "企业微信"}, turn{text: "打印机连不上网络"}, turn{images: []string{"blob:early"}},
+		turn{text: "3楼"}, turn{text: "跳过"})
+	if step.State.Slot != "photos" || step.State.Values["photos"] != "blob:early" || step.State.Values["place"] != "3楼" {
+		t.Fatalf("early photo lost or form confused: slot %q values %v", step.State.Slot, step.State.Values)
+	}
+	if !strings.Contains(replyText(step), "已收到 1 张") {
+		t.Fatalf("photo prompt should mention the photo already received:\n%s", replyText(step))
+	}
+	done := bot.StepForm(repairForm(), step.State, bot.FormInput{Text: "跳过"}, t0)
+	if done.State.Stage != bot.StageConfirm || done.State.Values["photos"] != "blob:early" {
+		t.Fatalf("跳过 with photos received must keep them: %+v", done.State)
+	}
+}
+
+func TestFormPhotoWithoutPhotoSlotIsExplained(t *testing.T) {
+	f := repairForm()
+	f.Slots = f.Slots[:4] // no photo slot
+	st := bot.NewFormState(f, nil, t0)
+	step := bot.StepForm(f, st, bot.FormInput{Images: []string{"blob:x"}}, t0)
+	if !strings.Contains(replyText(step), "照片没有保存") || step.State.Slot != "product" {
+		t.Fatalf("unexpected: %s", replyText(step))
+	}
+}

@@ -242,6 +242,9 @@ func stepFilling(f *Form, st FormState, in FormInput, text string) FormStep {
 	if s.Images {
 		return stepImages(f, st, s, in, text)
 	}
+	if len(in.Images) > 0 {
+		return keepEarlyImages(f, st, in.Images)
+	}
 	if isWord(text, skipWords) {
 		if !s.Optional {
 			return say(f, st, fmt.Sprintf("「%s」是必填项，不能跳过。", s.Label))
@@ -290,7 +293,8 @@ func stepImages(f *Form, st FormState, s *Slot, in FormInput, text string) FormS
 		st.Values[s.Name] = strings.Join(have, ",")
 		return FormStep{State: st, Outcome: FormContinue, Replies: []Reply{
 			Text("已收到 %d 张照片。可以继续发送，或回复「完成」。", len(have))}}
-	case isWord(text, doneWords) && len(have) > 0:
+	case (isWord(text, doneWords) || isWord(text, skipWords)) && len(have) > 0:
+		// Photos already received are kept even on 跳过: nothing the user sent is lost.
 		st.Order = append(st.Order, s.Name)
 		advance(f, &st)
 		step := say(f, st)
@@ -303,6 +307,23 @@ func stepImages(f *Form, st FormState, s *Slot, in FormInput, text string) FormS
 		return fill(f, st, s, "")
 	}
 	return invalidStep(f, st, s, "请直接发送照片，发完回复「完成」；不需要照片请回复「跳过」。")
+}
+
+// keepEarlyImages files photos sent while a text question is pending under the
+// form's photo slot, so they are not lost, and repeats the question.
+func keepEarlyImages(f *Form, st FormState, refs []string) FormStep {
+	for i := range f.Slots {
+		if s := &f.Slots[i]; s.Images {
+			have := st.Values[s.Name]
+			if have != "" {
+				have += ","
+			}
+			st.Values[s.Name] = have + strings.Join(refs, ",")
+			n := len(strings.Split(st.Values[s.Name], ","))
+			return say(f, st, fmt.Sprintf("已收到照片（共 %d 张），会随「%s」一起提交。请先回答：", n, f.Title))
+		}
+	}
+	return say(f, st, "这一步需要文字回答，照片没有保存。")
 }
 
 // answerSlot validates and normalises an answer for a slot.

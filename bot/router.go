@@ -259,6 +259,10 @@ func (r *Router) route(ctx context.Context, req *Request) ([]Reply, error) {
 			}
 		}
 	}
+	if _, err := strconv.Atoi(toHalfWidthDigits(text)); err == nil {
+		// A bare number answers a list that is no longer on screen; guessing would mislead.
+		return []Reply{r.menu(fmt.Sprintf("序号「%s」没有对应的选项（选项可能已过期）。我能帮您做这些：", text))}, nil
+	}
 	for _, h := range []Handler{r.faq, r.llm} {
 		if h == nil || text == "" {
 			continue

@@ -69,7 +69,7 @@ func TestNumberedAnswersMapToLastCardButtons(t *testing.T) {
 	bottest.MustContain(t, h.SayText("u1", "挑选"), "1. 甲", "2. 乙")
 	bottest.MustContain(t, h.SayText("u1", "2"), "你选了乙")
 	// The mapping is for the card just shown only.
-	bottest.MustContain(t, h.SayText("u1", "2"), "抱歉，我没太明白")
+	bottest.MustContain(t, h.SayText("u1", "2"), "序号「2」没有对应的选项")
 }
 
 func TestFormThroughRouterWithDigressionAndPrefill(t *testing.T) {

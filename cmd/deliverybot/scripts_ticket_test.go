@@ -492,8 +492,9 @@ func TestScriptTicketFormExpires(t *testing.T) {
 	isolateRedis(t)
 	dir := t.TempDir()
 	// The TTL is how long a form may sit idle; real waits keep the test honest
-	// about the wall clock chat uses.
-	first := chat(t, dir, script(t, "ticket_expiry_start", nil), "--user", "wulei", "--form-ttl", "300ms")
+	// about the wall clock chat uses. Expiry is judged when the user comes back, so
+	// the first run gets a long TTL (a slow machine must not expire it mid-script).
+	first := chat(t, dir, script(t, "ticket_expiry_start", nil), "--user", "wulei", "--form-ttl", "1m")
 	mustContain(t, first, "【报修（2/7）】")
 	time.Sleep(400 * time.Millisecond)
 	out := chat(t, dir, script(t, "ticket_expiry_return", nil), "--user", "wulei", "--form-ttl", "300ms")

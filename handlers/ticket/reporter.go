@@ -109,6 +109,12 @@ func (s *Service) reopen(ctx context.Context, req *bot.Request, args string) ([]
 		},
 		apply: func(t *ticketstore.Ticket, _ *bot.Request) ticketstore.Event {
 			t.ClosedAt = time.Time{}
+			if t.Rating != 0 {
+				// The old score rated a resolution that did not hold; ask again at the next close.
+				prev := t.Rating
+				t.Rating = 0
+				return ticketstore.Event{Text: fmt.Sprintf("重新打开（此前的 %d 分评价作废，关闭时重新评价）", prev)}
+			}
 			return ticketstore.Event{Text: "重新打开"}
 		}})
 	return s.reply(t, err, "重新打开 BX-20261126-0001", func(t *ticketstore.Ticket) []bot.Reply {
@@ -174,7 +180,7 @@ func (s *Service) nudge(ctx context.Context, req *bot.Request, args string) ([]b
 		return nil, err
 	}
 	if !ok {
-		return []bot.Reply{bot.Text("已经催过了，工程师%s会尽快处理。%s 内对同一工单只能催一次，请稍后再试。",
+		return []bot.Reply{bot.Text("已经催过了，工程师%s会尽快处理。%s内对同一工单只能催一次，请稍后再试。",
 			s.name(t.Assignee), humanWindow(s.d.NudgeWindow))}, nil
 	}
 	if _, err := s.d.Store.Update(ctx, id, func(t *ticketstore.Ticket) (ticketstore.Event, error) {
