@@ -30,6 +30,7 @@ type Embedded struct {
 	log      *slog.Logger
 	readOnly bool
 
+	lock      *os.File   // held while this process owns the snapshot
 	mu        sync.Mutex // serialises snapshots
 	lastCount int
 	stop      chan struct{}
@@ -45,16 +46,25 @@ func StartEmbedded(dataDir string, readOnly bool, log *slog.Logger) (*Embedded, 
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", dataDir, err)
 	}
+	var lock *os.File
+	if !readOnly {
+		var err error
+		if lock, err = lockDataDir(dataDir); err != nil {
+			return nil, err
+		}
+	}
 	m := miniredis.NewMiniRedis()
 	if err := m.StartAddr("127.0.0.1:0"); err != nil {
+		unlock(lock)
 		return nil, fmt.Errorf("start embedded redis: %w", err)
 	}
 	e := &Embedded{Mini: m, Client: redis.NewClient(&redis.Options{Addr: m.Addr()}),
-		path: filepath.Join(dataDir, SnapshotFile), log: log, readOnly: readOnly,
+		path: filepath.Join(dataDir, SnapshotFile), log: log, readOnly: readOnly, lock: lock,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if err := e.restore(); err != nil {
 		e.Client.Close()
 		m.Close()
+		unlock(lock)
 		return nil, err
 	}
 	e.lastCount = m.CommandCount()
@@ -113,6 +123,7 @@ func (e *Embedded) Close() error {
 	}
 	e.Client.Close()
 	e.Mini.Close()
+	unlock(e.lock)
 	return err
 }
 

@@ -94,3 +94,26 @@ func TestOpenRejectsBadURLWithoutLeakingPassword(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestEmbeddedDataDirIsExclusive(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	first, err := redisstore.Open(ctx, redisstore.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := redisstore.Open(ctx, redisstore.Config{DataDir: dir}); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second writer on one data dir: err = %v, want 'in use'", err)
+	}
+	ro, err := redisstore.Open(ctx, redisstore.Config{DataDir: dir, ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open beside a writer: %v", err)
+	}
+	ro.Close()
+	first.Close()
+	again, err := redisstore.Open(ctx, redisstore.Config{DataDir: dir})
+	if err != nil {
+		t.Fatalf("reopen after close: %v", err)
+	}
+	again.Close()
+}
