@@ -1,11 +1,14 @@
 package queue
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
 	"os"
 	"time"
+
+	"deliverybot/bot"
 )
 
 // Options configure a Queue and the Pools that drain it. Partitions, MaxLen and
@@ -41,6 +44,9 @@ type Options struct {
 	// MaxDeliveries dead-letters a message that was handed out this many times,
 	// i.e. keeps crashing its workers (default 10).
 	MaxDeliveries int64
+	// OnDeadLetter, if set, is told about a message that failed MaxAttempts times
+	// and was set aside, e.g. to apologise to its sender (best effort).
+	OnDeadLetter func(ctx context.Context, msg bot.Message, reason string)
 	// Logger receives worker errors (default slog.Default()).
 	Logger *slog.Logger
 }

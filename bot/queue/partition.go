@@ -283,6 +283,9 @@ func (p *Pool) handle(loopCtx, leaseCtx context.Context, part int, e *entry) {
 			p.opts.Logger.Error("queue: message failed, moved to dead letters",
 				"partition", part, "id", e.id, "msg_id", msg.ID, "attempts", attempt, "err", err)
 			p.mustDeadLetter(leaseCtx, part, e.id, err.Error())
+			if p.opts.OnDeadLetter != nil {
+				p.opts.OnDeadLetter(leaseCtx, msg, err.Error())
+			}
 			return
 		}
 		p.opts.Logger.Warn("queue: message failed, will retry",

@@ -255,7 +255,12 @@ func TestPoolRetriesThenDeadLetters(t *testing.T) {
 			opts := testOptions(2)
 			var mu sync.Mutex
 			attempts := map[string]int{}
-			var order []string
+			var order, told []string
+			opts.OnDeadLetter = func(_ context.Context, msg bot.Message, _ string) {
+				mu.Lock()
+				told = append(told, msg.ID)
+				mu.Unlock()
+			}
 			pool := NewPool(b.Client, b.Prefix, opts, func(ctx context.Context, msg bot.Message) error {
 				mu.Lock()
 				attempts[msg.ID]++
@@ -295,6 +300,9 @@ func TestPoolRetriesThenDeadLetters(t *testing.T) {
 			defer mu.Unlock()
 			if got := strings.Join(order, ","); got != "flaky,after" {
 				t.Errorf("completed %s, want flaky,after", got)
+			}
+			if got := strings.Join(told, ","); got != "poison,panics" {
+				t.Errorf("OnDeadLetter told about %q, want poison,panics", got)
 			}
 			want := map[string]int{"flaky": 3, "poison": opts.MaxAttempts, "panics": opts.MaxAttempts, "after": 1}
 			for id, n := range want {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -105,7 +106,7 @@ func newServer(ctx context.Context, sc serveConfig, log *slog.Logger) (*server, 
 		wecom.WithTokenCache(redistoken.New(rdb, prefix, sc.wecom.CorpID, sc.wecom.AgentID)))
 	s.sender = wecom.NewSender(s.client, queue.NewSendLimiter(rdb, prefix))
 	notifier.n = s.sender
-	qopts := queue.Options{Logger: log}
+	qopts := queue.Options{Logger: log, OnDeadLetter: s.apologise}
 	s.queue = queue.New(rdb, prefix, qopts)
 	s.outbox = queue.NewOutbox(rdb, prefix, 0)
 	s.pool = queue.NewPool(rdb, prefix, qopts, s.process)
@@ -162,6 +163,23 @@ func (s *server) process(ctx context.Context, msg bot.Message) error {
 		}
 	}
 	return nil
+}
+
+// apologise tells a user their message could not be processed after repeated
+// failures, so it is not silently lost (best effort; the message stays in the
+// dead-letter stream for operators).
+func (s *server) apologise(ctx context.Context, msg bot.Message, _ string) {
+	what := "刚才的消息"
+	if t := []rune(strings.TrimSpace(msg.Text)); len(t) > 0 {
+		if len(t) > 20 {
+			t = append(t[:20], '…')
+		}
+		what = "「" + string(t) + "」"
+	}
+	r := bot.Text("抱歉，您发送的%s没能处理成功，请稍后再发一次。如果一直不行，请联系项目工程师。", what)
+	if err := s.sender.Notify(ctx, msg.UserID, r); err != nil {
+		s.log.Error("could not tell the user their message failed", "msg", msg.ID, "err", err)
+	}
 }
 
 // run serves until ctx ends, then stops accepting, finishes in-flight messages and closes.
