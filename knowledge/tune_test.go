@@ -27,10 +27,14 @@ func TestTune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	check, err := ReadQueries("testdata/dev_check_queries.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
 	sets := []struct {
 		name string
 		qs   []Query
-	}{{"dev", dev}, {"chatty", chattyQueries(dev)}, {"long", long}}
+	}{{"dev", dev}, {"chatty", chattyQueries(dev)}, {"long", long}, {"check", check}}
 	setters := map[string]func(o *Options, v float64){
 		"uw":   func(o *Options, v float64) { o.UnigramWeight = v },
 		"beta": func(o *Options, v float64) { o.Beta = v },
