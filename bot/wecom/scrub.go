@@ -6,9 +6,9 @@ import (
 	"regexp"
 )
 
-var secretParam = regexp.MustCompile(`(?i)(access_token|corpsecret)=[^&\s"']*`)
+var secretParam = regexp.MustCompile(`(?i)(access_token|corpsecret|key)=[^&\s"']*`)
 
-// Scrub hides access_token and corpsecret query values in s.
+// Scrub hides access_token, corpsecret and webhook key query values in s.
 func Scrub(s string) string { return secretParam.ReplaceAllString(s, "$1=***") }
 
 // scrubbedError carries a transport error with secrets removed from its text while

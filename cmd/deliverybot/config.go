@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"deliverybot/bot/redisstore"
+	"deliverybot/handlers/ticket"
 )
 
 // commonConfig is what every subcommand that touches stored data shares.
@@ -26,6 +27,8 @@ type commonConfig struct {
 	LogLevel   string
 	DigestCron string
 	readOnly   bool // admin commands: never write the embedded snapshot
+	// robot posts ticket notifications to project groups (serve, when WECOM_ROBOT_KEYS is set).
+	robot ticket.GroupRobot
 }
 
 func envOr(key, def string) string {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 			return usagef("invalid WeCom configuration:\n%v", err)
 		}
 		sc.wecom = cfg
+	}
+	if v := os.Getenv("WECOM_ROBOT_KEYS"); v != "" {
+		keys, err := wecom.ParseRobotKeys(v)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		sc.common.robot = wecom.NewRobot(sc.wecom.APIBase, keys, wecom.NewHTTPClient())
 	}
 	srv, err := newServer(ctx, sc, log)
 	if err != nil {

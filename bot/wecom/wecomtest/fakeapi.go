@@ -75,6 +75,7 @@ type Server struct {
 	sentTimes map[string][]time.Time
 	out       io.Writer
 	autoMedia bool
+	robot     map[string][]string // webhook key → markdown contents posted
 }
 
 // DemoConfig is a fixed, public configuration for local runs: `serve --fake-wecom`

@@ -44,6 +44,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.getToken(w, r, rec)
 		return
 	}
+	if path == "cgi-bin/webhook/send" {
+		s.robotSend(w, r, rec)
+		return
+	}
 	if code := s.checkToken(rec.Token); code != 0 {
 		s.finish(rec, http.StatusOK, code)
 		writeJSON(w, map[string]any{"errcode": code, "errmsg": errMsg(code)})
@@ -353,7 +357,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 func scrubQuery(q url.Values) url.Values {
 	out := url.Values{}
 	for k, v := range q {
-		if k == "access_token" || k == "corpsecret" {
+		if k == "access_token" || k == "corpsecret" || k == "key" {
 			out[k] = []string{"***"}
 			continue
 		}
@@ -386,3 +390,34 @@ func randAESKey() string {
 // placeholderPNG is a valid 1×1 PNG served for unknown media IDs in local runs.
 var placeholderPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" +
 	"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+
+// robotSend is a 群机器人 webhook: any non-empty key is a robot.
+func (s *Server) robotSend(w http.ResponseWriter, r *http.Request, rec Request) {
+	key := r.URL.Query().Get("key")
+	var msg struct {
+		MsgType  string `json:"msgtype"`
+		Markdown struct {
+			Content string `json:"content"`
+		} `json:"markdown"`
+	}
+	if key == "" || json.Unmarshal(rec.Body, &msg) != nil || msg.MsgType != "markdown" || msg.Markdown.Content == "" {
+		s.finish(rec, http.StatusOK, 40008)
+		writeJSON(w, map[string]any{"errcode": 40008, "errmsg": "invalid message type"})
+		return
+	}
+	s.mu.Lock()
+	if s.robot == nil {
+		s.robot = map[string][]string{}
+	}
+	s.robot[key] = append(s.robot[key], msg.Markdown.Content)
+	s.mu.Unlock()
+	s.finish(rec, http.StatusOK, 0)
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+// RobotPosts returns what was posted to the group robot with this webhook key.
+func (s *Server) RobotPosts(key string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.robot[key]...)
+}
