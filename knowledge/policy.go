@@ -45,7 +45,7 @@ type Policy struct {
 // DefaultPolicy holds the thresholds tuned on the development query set.
 func DefaultPolicy() Policy {
 	return Policy{
-		AnswerThreshold:  0.6,
+		AnswerThreshold:  0.65,
 		MinMargin:        0.05,
 		SureThreshold:    0.8,
 		SuggestThreshold: 0.5,

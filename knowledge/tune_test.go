@@ -47,6 +47,8 @@ func TestTune(t *testing.T) {
 		"cx":   func(o *Options, v float64) { o.ContextWeight = v },
 		"crw":  func(o *Options, v float64) { o.ConfRecallWeight = v },
 		"caw":  func(o *Options, v float64) { o.ConfAnswerWeight = v },
+		"mm":   func(o *Options, v float64) { o.Policy.MinMargin = v },
+		"sure": func(o *Options, v float64) { o.Policy.SureThreshold = v },
 		"mb":   func(o *Options, v float64) { o.Policy.MarginBonus = v },
 		"st":   func(o *Options, v float64) { o.Policy.SuggestThreshold = v },
 		"at":   func(o *Options, v float64) { o.Policy.AnswerThreshold = v },
@@ -81,8 +83,8 @@ func TestTune(t *testing.T) {
 			line := label
 			for _, s := range sets {
 				h1, _, best := separability(ix, s.qs)
-				m, _ := Evaluate(ix, s.qs)
-				line += fmt.Sprintf(" | %s h1=%.3f %s pol=%.3f/%.3f", s.name, h1, best, m.AnsweredRate, m.OOSRejection)
+				m, d := Evaluate(ix, s.qs)
+				line += fmt.Sprintf(" | %s h1=%.3f %s pol=%.3f/%.3f direct=%d/%d/%d", s.name, h1, best, m.AnsweredRate, m.OOSRejection, d.AnsweredCorrect, d.AnsweredWrong, d.OOSAnswered)
 			}
 			fmt.Println(line)
 			return
