@@ -32,6 +32,9 @@ func StartForm(ctx context.Context, req *Request, f *Form, prefill map[string]st
 // runForm feeds the message to the user's active form and persists the result in the session.
 func (r *Router) runForm(ctx context.Context, req *Request, f *Form) ([]Reply, error) {
 	sess := req.Session
+	if out, ok, err := r.queryMidForm(ctx, req, f); ok || err != nil {
+		return out, err
+	}
 	step := StepForm(f, *sess.Form, formInput(&req.Msg), req.Now)
 	var lead []Reply
 	if step.Outcome == FormDigress {
@@ -81,6 +84,34 @@ func (r *Router) runForm(ctx context.Context, req *Request, f *Form) ([]Reply, e
 	}
 	sess.Form = &st
 	return out, nil
+}
+
+// queryMidForm answers a read-only command (进度, 我的工单…) typed during a form and
+// then repeats the form's question, unless the words are an answer to it.
+func (r *Router) queryMidForm(ctx context.Context, req *Request, f *Form) ([]Reply, bool, error) {
+	c, args, ok := r.matchCommand(req.Text())
+	if !ok || !c.query || isFormAnswer(f, req.Session.Form, req.Text()) {
+		return nil, false, nil
+	}
+	st := req.Session.Form
+	req.args = args
+	out, err := c.h.Handle(ctx, req)
+	if err != nil {
+		return nil, true, err
+	}
+	req.Session.Form = st // a query never replaces the form
+	out = append(out, Text("我们继续刚才的「%s」：", f.Title), PromptReply(f, st))
+	return out, true, nil
+}
+
+// isFormAnswer reports whether text is a choice of the pending slot (so a choice
+// that happens to be a command word is taken as the answer).
+func isFormAnswer(f *Form, st *FormState, text string) bool {
+	if s, ok := f.Slot(st.Slot); ok && st.Stage == StageFilling {
+		_, ok := matchChoice(s.Choices, text)
+		return ok
+	}
+	return false
 }
 
 func afterSlot(ctx context.Context, req *Request, f *Form, st *FormState, slot string) ([]Reply, bool, error) {

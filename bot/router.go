@@ -42,6 +42,9 @@ type command struct {
 	help  string
 	h     Handler
 	order int // registration order, for the help menu
+	// query commands only read (进度, 我的工单…), so they may run mid-form and
+	// the form then continues.
+	query bool
 }
 
 type intent struct {
@@ -86,7 +89,7 @@ func NewRouter(opts RouterOptions) *Router {
 		opts.Deps.Clock = opts.Clock
 	}
 	r := &Router{opts: opts, forms: map[string]*Form{}}
-	r.Command([]string{"帮助", "help", "菜单", "?", "？"}, "看看我能做什么", HandlerFunc(r.helpMenu))
+	r.Query([]string{"帮助", "help", "菜单", "?", "？"}, "看看我能做什么", HandlerFunc(r.helpMenu))
 	r.Command([]string{"取消", "算了"}, "", HandlerFunc(cancelNothing))
 	return r
 }
@@ -98,7 +101,18 @@ func (r *Router) Deps() *Deps { return r.opts.Deps }
 // with one followed by a space or colon (the rest is Request.Args). An empty help
 // keeps it out of the help menu.
 func (r *Router) Command(names []string, help string, h Handler) {
-	r.commands = append(r.commands, command{names: names, help: help, h: h, order: len(r.commands)})
+	r.addCommand(command{names: names, help: help, h: h})
+}
+
+// Query registers a command that only reads and starts no dialog. It also works
+// in the middle of a form: it is answered and the form's question is repeated.
+func (r *Router) Query(names []string, help string, h Handler) {
+	r.addCommand(command{names: names, help: help, h: h, query: true})
+}
+
+func (r *Router) addCommand(c command) {
+	c.order = len(r.commands)
+	r.commands = append(r.commands, c)
 	// Longest names first so "我的工单" wins over a shorter prefix.
 	sort.SliceStable(r.commands, func(i, j int) bool {
 		return longest(r.commands[i].names) > longest(r.commands[j].names)
@@ -196,11 +210,12 @@ func (r *Router) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	}
 }
 
-// choicesOf keeps the buttons of the last card so "1", "2"… can answer it.
+// choicesOf keeps the buttons of the last reply the user sees, so "1", "2"…
+// answer what is on screen and never an older card above it.
 func choicesOf(replies []Reply) []string {
 	for i := len(replies) - 1; i >= 0; i-- {
-		if c := replies[i].Choices(); len(c) > 0 && replies[i].To == "" {
-			return c
+		if replies[i].To == "" {
+			return replies[i].Choices()
 		}
 	}
 	return nil

@@ -214,3 +214,20 @@ func TestReprocessedMessageReplaysReplies(t *testing.T) {
 		t.Fatalf("reprocessing advanced the form: %+v", sess.Form)
 	}
 }
+
+func TestQueryCommandMidFormThenFormContinues(t *testing.T) {
+	h := newHarness(t, bottest.WithSetup(func(r *bot.Router, _ *bot.Deps) {
+		r.Query([]string{"我的工单"}, "", bot.HandlerFunc(func(context.Context, *bot.Request) ([]bot.Reply, error) {
+			return []bot.Reply{bot.Text("您目前没有工单。")}, nil
+		}))
+	}))
+	h.Say("u1", "报修")
+	h.Say("u1", "企业微信")
+	out := h.SayText("u1", "我的工单")
+	bottest.MustContain(t, out, "您目前没有工单", "我们继续刚才的「报修」", "请描述问题")
+	bottest.MustContain(t, h.SayText("u1", "帮助"), "我能帮您做这些", "请描述问题")
+	sess, _ := h.Sessions.Load(context.Background(), "u1")
+	if sess.Form == nil || sess.Form.Slot != "desc" || sess.Form.Values["desc"] != "" {
+		t.Fatalf("query changed the form: %+v", sess.Form)
+	}
+}

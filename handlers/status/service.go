@@ -55,8 +55,8 @@ func Register(r *bot.Router, d Deps) (*Service, error) {
 	}
 	s := New(d)
 	r.Command([]string{"进度", "项目进度", "项目状态"}, "查看项目进度（可加项目名）", s.cmd("status"))
-	r.Command([]string{"所有项目", "项目总览"}, "项目经理：所有项目一览", bot.HandlerFunc(s.portfolio))
-	r.Command([]string{"周报", "项目周报"}, "项目经理：我负责项目的周报", bot.HandlerFunc(s.digest))
+	r.Query([]string{"所有项目", "项目总览"}, "项目经理：所有项目一览", bot.HandlerFunc(s.portfolio))
+	r.Query([]string{"周报", "项目周报"}, "项目经理：我负责项目的周报", bot.HandlerFunc(s.digest))
 	r.Command([]string{"更新进度"}, "项目经理/工程师：更新阶段进度，如「更新进度 方案设计 80%」", s.cmd("progress"))
 	r.Command([]string{"完成", "完成阶段"}, "", s.cmd("complete"))
 	r.Command([]string{"里程碑"}, "", s.cmd("milestone"))

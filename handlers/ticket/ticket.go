@@ -108,7 +108,7 @@ func Register(r *bot.Router, d Deps) (*Service, error) {
 	r.Use(s.thumbnails())
 	r.Media(bot.HandlerFunc(s.photoOutsideDialog))
 	r.Command(startCommands, "报修：系统故障、设备问题", bot.HandlerFunc(s.start))
-	r.Command([]string{"我的工单", "my_tickets"}, "查看我提交或负责的工单", bot.HandlerFunc(s.myTickets))
+	r.Query([]string{"我的工单", "my_tickets"}, "查看我提交或负责的工单", bot.HandlerFunc(s.myTickets))
 	r.Command([]string{"项目工单"}, "", bot.HandlerFunc(s.projectTickets))
 	for _, a := range s.actions() {
 		r.Command(a.names, "", bot.HandlerFunc(func(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
