@@ -17,6 +17,7 @@ import (
 	"deliverybot/bot/redisstore/redistest"
 	"deliverybot/bot/wecom"
 	"deliverybot/bot/wecom/wecomtest"
+	"deliverybot/handlers/ticket/ticketstore"
 )
 
 // liveServer is `serve` running on a loopback port against a fake WeCom API.
@@ -198,4 +199,35 @@ func TestServeManyUsersInOrderExactlyOnce(t *testing.T) {
 func tinyPNG() []byte {
 	// 1×1 transparent PNG.
 	return []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+}
+
+// A 报修 filed over WeCom, with every callback delivered three times (as WeCom
+// retries), creates exactly one ticket.
+func TestServeDuplicateCallbacksFileOneTicket(t *testing.T) {
+	l := startServe(t, nil)
+	ctx := context.Background()
+	steps := []string{"报修", "1", "打印机驱动装不上总是报错", "跳过", "仅我", "一般", "跳过", "跳过", "确认"}
+	for _, s := range steps {
+		if _, err := l.cc.DeliverTimes(ctx, l.cc.Text("wulei", s), 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		msgs := l.fake.MessagesTo("wulei")
+		if len(msgs) > 0 && strings.Contains(wecomtest.MessageText(msgs[len(msgs)-1]), "报修已提交") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ticket never confirmed; last messages: %d", len(msgs))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	list, err := l.srv.app.ticketStore.List(ctx, ticketstore.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 {
+		t.Fatalf("3× delivered callbacks created %d tickets, want 1", len(list))
+	}
 }
