@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -25,7 +26,7 @@ type Request struct {
 func (r *Request) Args() string { return r.args }
 
 // Text is the trimmed message text.
-func (r *Request) Text() string { return trimSpace(r.Msg.Text) }
+func (r *Request) Text() string { return strings.TrimSpace(r.Msg.Text) }
 
 // UserID is the speaking user.
 func (r *Request) UserID() string { return r.Msg.UserID }
