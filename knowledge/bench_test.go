@@ -60,13 +60,27 @@ func syntheticQueries(n int, entries []Entry, seed uint64) []string {
 	return qs
 }
 
-func benchSearch(b *testing.B, n int) {
+// longQueries wraps queries in the context phone messages carry.
+func longQueries(qs []string) []string {
+	pre := []string{"我们部门新来的同事说，", "今天早上开始", "领导让我问一下，昨天", "你好，我这边"}
+	suf := []string{"，一直失败，换了网络也不行，怎么办", "，之前都好好的，急", "，是不是我哪里设置错了", "？"}
+	out := make([]string, len(qs))
+	for i, q := range qs {
+		out[i] = pre[i%len(pre)] + q + suf[(i/len(pre))%len(suf)]
+	}
+	return out
+}
+
+func benchSearch(b *testing.B, n int, long bool) {
 	entries := syntheticEntries(n, 1)
 	ix, err := BuildIndex(entries, DefaultSynonyms(), DefaultOptions())
 	if err != nil {
 		b.Fatal(err)
 	}
 	qs := syntheticQueries(1024, entries, 2)
+	if long {
+		qs = longQueries(qs)
+	}
 	lat := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -81,8 +95,10 @@ func benchSearch(b *testing.B, n int) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1000, "p99-µs")
 }
 
-func BenchmarkSearch2k(b *testing.B)  { benchSearch(b, 2000) }
-func BenchmarkSearch10k(b *testing.B) { benchSearch(b, 10000) }
+func BenchmarkSearch2k(b *testing.B)      { benchSearch(b, 2000, false) }
+func BenchmarkSearch10k(b *testing.B)     { benchSearch(b, 10000, false) }
+func BenchmarkSearchLong2k(b *testing.B)  { benchSearch(b, 2000, true) }
+func BenchmarkSearchLong10k(b *testing.B) { benchSearch(b, 10000, true) }
 
 func BenchmarkBM25Search2k(b *testing.B) {
 	entries := syntheticEntries(2000, 1)
