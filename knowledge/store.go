@@ -2,17 +2,16 @@ package knowledge
 
 import (
 	"context"
+	"deliverybot/bot/reload"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -101,28 +100,13 @@ func (s *Store) Reload(ctx context.Context) error {
 // Watch reloads when the KB files change (polling names, sizes and mtimes every
 // interval) or when the process gets SIGHUP, until ctx ends. Run it in a goroutine.
 func (s *Store) Watch(ctx context.Context, interval time.Duration) {
-	if interval <= 0 {
-		interval = 2 * time.Second
-	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			s.log.Info("kb reload requested by SIGHUP")
-			_ = s.Reload(ctx)
-		case <-t.C:
-			if stamp, err := sourceStamp(s.path); err == nil && stamp != s.stamp.Load() {
-				s.log.Info("kb files changed, reloading", "path", s.path)
-				_ = s.Reload(ctx)
-			}
-		}
-	}
+	reload.Watch(ctx, interval, func() bool {
+		stamp, err := sourceStamp(s.path)
+		return err == nil && stamp != s.stamp.Load()
+	}, func(why string) {
+		s.log.Info("kb reloading", "path", s.path, "why", why)
+		_ = s.Reload(ctx) // a failed reload logs why and keeps the old index
+	})
 }
 
 // sourceStamp fingerprints the KB's source files (names, sizes, mtimes).

@@ -3,9 +3,9 @@ package registry
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
+
+	"deliverybot/bot/reload"
 )
 
 // Watch reloads the file when its size or mtime changes (polled every interval) or
@@ -15,29 +15,12 @@ func (r *Registry) Watch(ctx context.Context, interval time.Duration) {
 	if r.path == "" {
 		return
 	}
-	if interval <= 0 {
-		interval = 2 * time.Second
-	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			r.reloadLogged("SIGHUP")
-		case <-t.C:
-			r.mu.RLock()
-			last := r.stamp
-			r.mu.RUnlock()
-			if s := fileStamp(r.path); s != last {
-				r.reloadLogged("file changed")
-			}
-		}
-	}
+	reload.Watch(ctx, interval, func() bool {
+		r.mu.RLock()
+		last := r.stamp
+		r.mu.RUnlock()
+		return fileStamp(r.path) != last
+	}, r.reloadLogged)
 }
 
 func (r *Registry) reloadLogged(why string) {
