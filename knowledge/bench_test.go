@@ -72,8 +72,12 @@ func longQueries(qs []string) []string {
 }
 
 func benchSearch(b *testing.B, n int, long bool) {
+	benchSearchOpts(b, n, long, DefaultOptions())
+}
+
+func benchSearchOpts(b *testing.B, n int, long bool, opts Options) {
 	entries := syntheticEntries(n, 1)
-	ix, err := BuildIndex(entries, DefaultSynonyms(), DefaultOptions())
+	ix, err := BuildIndex(entries, DefaultSynonyms(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,6 +103,13 @@ func BenchmarkSearch2k(b *testing.B)      { benchSearch(b, 2000, false) }
 func BenchmarkSearch10k(b *testing.B)     { benchSearch(b, 10000, false) }
 func BenchmarkSearchLong2k(b *testing.B)  { benchSearch(b, 2000, true) }
 func BenchmarkSearchLong10k(b *testing.B) { benchSearch(b, 10000, true) }
+
+// The lexical ranker alone, without the classifier: what fusion costs.
+func BenchmarkSearchLexical2k(b *testing.B) {
+	o := DefaultOptions()
+	o.FusionWeight = 0
+	benchSearchOpts(b, 2000, false, o)
+}
 
 func BenchmarkBM25Search2k(b *testing.B) {
 	entries := syntheticEntries(2000, 1)

@@ -33,6 +33,9 @@ type PolicyConfig struct {
 	SureThreshold    *float64 `yaml:"sure_threshold"`
 	MarginBonus      *float64 `yaml:"margin_bonus"`
 	MaxSuggestions   *int     `yaml:"max_suggestions"`
+	AgreeBonus       *float64 `yaml:"agree_bonus"`
+	AgreeMinProb     *float64 `yaml:"agree_min_prob"`
+	DisagreePenalty  *float64 `yaml:"disagree_penalty"`
 }
 
 // Apply returns p with the configured fields replaced.
@@ -51,6 +54,9 @@ func (c *KBConfig) Apply(p Policy) Policy {
 	set(&p.MinMargin, pc.MinMargin)
 	set(&p.SureThreshold, pc.SureThreshold)
 	set(&p.MarginBonus, pc.MarginBonus)
+	set(&p.AgreeBonus, pc.AgreeBonus)
+	set(&p.AgreeMinProb, pc.AgreeMinProb)
+	set(&p.DisagreePenalty, pc.DisagreePenalty)
 	if pc.MaxSuggestions != nil {
 		p.MaxSuggestions = *pc.MaxSuggestions
 	}
@@ -87,6 +93,9 @@ func ParseConfig(r io.Reader, file string) (*KBConfig, []RowError) {
 			{"min_margin", pc.MinMargin},
 			{"sure_threshold", pc.SureThreshold},
 			{"margin_bonus", pc.MarginBonus},
+			{"agree_bonus", pc.AgreeBonus},
+			{"agree_min_prob", pc.AgreeMinProb},
+			{"disagree_penalty", pc.DisagreePenalty},
 		} {
 			if f.v != nil && (*f.v < 0 || *f.v > 1) {
 				errs = append(errs, RowError{File: file, Reason: fmt.Sprintf("policy.%s 应在 0 到 1 之间，现在是 %v", f.name, *f.v)})

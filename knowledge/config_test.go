@@ -37,6 +37,12 @@ func TestParseConfig(t *testing.T) {
 		{name: "suggest above answer", yaml: "policy:\n  suggest_threshold: 0.9\n  answer_threshold: 0.8\n", wantErr: "不能高于"},
 		{name: "not a number", yaml: "policy:\n  answer_threshold: high\n", wantErr: "配置格式错误", wantLine: 2},
 		{name: "bad max suggestions", yaml: "policy:\n  max_suggestions: 0\n", wantErr: "max_suggestions"},
+		{name: "agreement evidence", yaml: "policy:\n  agree_bonus: 0.1\n  agree_min_prob: 0.9\n  disagree_penalty: 0.02\n", check: func(t *testing.T, p Policy) {
+			if p.AgreeBonus != 0.1 || p.AgreeMinProb != 0.9 || p.DisagreePenalty != 0.02 {
+				t.Errorf("policy = %+v", p)
+			}
+		}},
+		{name: "agree bonus out of range", yaml: "policy:\n  agree_bonus: 2\n", wantErr: "agree_bonus"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,6 +40,21 @@ type Options struct {
 	SkipWeight float64 `json:"skip_weight" yaml:"skip_weight"`
 	// AnswerRunes limits how much of each answer is indexed.
 	AnswerRunes int `json:"answer_runes" yaml:"answer_runes"`
+	// FusionWeight is how much the Naive Bayes classifier (classifier.go)
+	// counts when its ranking is fused with the lexical one; 0 disables it.
+	FusionWeight float64 `json:"fusion_weight" yaml:"fusion_weight"`
+	// FusionRRF fuses by reciprocal rank (1/(60+rank)) instead of adding
+	// FusionWeight × the classifier's posterior to the lexical rank score.
+	FusionRRF bool `json:"fusion_rrf" yaml:"fusion_rrf"`
+	// NBAlpha is the classifier's additive smoothing; NBAnswerWeight how much
+	// an answer counts as a training text next to a phrasing (1);
+	// NBTemperature softens its (overconfident) posteriors.
+	NBAlpha        float64 `json:"nb_alpha" yaml:"nb_alpha"`
+	NBAnswerWeight float64 `json:"nb_answer_weight" yaml:"nb_answer_weight"`
+	NBTemperature  float64 `json:"nb_temperature" yaml:"nb_temperature"`
+	// AgreeTemperature is the (sharper) temperature of the posterior the
+	// policy's agreement evidence uses; 0 means NBTemperature.
+	AgreeTemperature float64 `json:"agree_temperature" yaml:"agree_temperature"`
 }
 
 // DefaultOptions are the tuned defaults (see kb eval and quality_test.go).
@@ -57,6 +72,11 @@ func DefaultOptions() Options {
 		ConfRecallWeight: 0.2,
 		ConfAnswerWeight: 0.2,
 		AnswerRunes:      300,
+		FusionWeight:     0.02,
+		NBAlpha:          0.01,
+		NBAnswerWeight:   0.5,
+		NBTemperature:    30,
+		AgreeTemperature: 10,
 	}
 }
 
@@ -77,6 +97,7 @@ type Index struct {
 	docEntry []int32          // phrasing doc → entry
 	docW     []float32        // phrasing doc → total feature weight
 	docText  []string         // phrasing doc → original phrasing (for display)
+	clf      *classifier      // the second ranker; nil when FusionWeight is 0
 
 	pool sync.Pool // *scratch
 }
@@ -94,6 +115,11 @@ type scratch struct {
 	features []uint64
 	mask     []bool
 	ctx      []bool
+	nbAcc    []float32 // per entry: the classifier's log-likelihood gain
+	nbSeen   []int32
+	nbFeats  []uint64
+	nbCtx    []bool
+	nbQW     []float32
 }
 
 // BuildIndex indexes entries with the synonym table. Entry IDs must be unique.
@@ -127,6 +153,11 @@ func BuildIndex(entries []Entry, syn SynonymTable, opts Options) (*Index, error)
 		return f
 	}
 	docFeats := [][]int32{}
+	var nb *classifierBuilder
+	var nbKeys []uint64
+	if opts.FusionWeight > 0 {
+		nb = newClassifierBuilder(opts.NBAlpha)
+	}
 	for ei := range entries {
 		e := &entries[ei]
 		if first, dup := ids[e.ID]; dup {
@@ -135,6 +166,9 @@ func BuildIndex(entries []Entry, syn SynonymTable, opts Options) (*Index, error)
 		ids[e.ID] = ei
 		for _, ph := range e.Phrasings() {
 			tokens = tokenize(ix.norm.Normalize(ph), ix.words, true, tokens)
+			if nb != nil {
+				nbKeys = nb.add(ei, tokens, 1, nbKeys)
+			}
 			keys = featureKeys(tokens, keys, opts.SkipWeight > 0)
 			if len(keys) == 0 {
 				continue
@@ -157,8 +191,14 @@ func BuildIndex(entries []Entry, syn SynonymTable, opts Options) (*Index, error)
 			ix.docText = append(ix.docText, ph)
 			docFeats = append(docFeats, fs)
 		}
-		if opts.AnswerWeight > 0 {
+		nbAnswer := nb != nil && opts.NBAnswerWeight > 0
+		if opts.AnswerWeight > 0 || nbAnswer {
 			tokens = tokenize(ix.norm.Normalize(truncateRunes(e.Answer, opts.AnswerRunes)), ix.words, true, tokens)
+			if nbAnswer {
+				nbKeys = nb.add(ei, tokens, float32(opts.NBAnswerWeight), nbKeys)
+			}
+		}
+		if opts.AnswerWeight > 0 {
 			keys = featureKeys(tokens, keys, opts.SkipWeight > 0)
 			for _, k := range keys {
 				f := featureID(k)
@@ -167,6 +207,9 @@ func BuildIndex(entries []Entry, syn SynonymTable, opts Options) (*Index, error)
 				}
 			}
 		}
+	}
+	if nb != nil {
+		ix.clf = nb.finish(len(entries))
 	}
 	n := float64(len(entries))
 	ix.idf = make([]float32, len(df))

@@ -38,6 +38,15 @@ type Policy struct {
 	// score before SuggestThreshold applies: one entry standing out is evidence
 	// of a real match, a flat field of weak candidates is not.
 	MarginBonus float64 `json:"margin_bonus" yaml:"margin_bonus"`
+	// With the classifier fused in (Options.FusionWeight > 0): AgreeBonus is
+	// added to the top confidence before SuggestThreshold applies when the
+	// lexical ranker and the classifier both put the top entry first and the
+	// classifier's posterior for it (at Options.AgreeTemperature) is at least
+	// AgreeMinProb; DisagreePenalty is taken off the confidence when they
+	// disagree (0: tuning found it cost more answers than it saved).
+	AgreeBonus      float64 `json:"agree_bonus" yaml:"agree_bonus"`
+	AgreeMinProb    float64 `json:"agree_min_prob" yaml:"agree_min_prob"`
+	DisagreePenalty float64 `json:"disagree_penalty" yaml:"disagree_penalty"`
 	// MaxSuggestions caps the "您是不是想问" list (3 keeps it answerable by number).
 	MaxSuggestions int `json:"max_suggestions" yaml:"max_suggestions"`
 }
@@ -50,6 +59,9 @@ func DefaultPolicy() Policy {
 		SureThreshold:    0.8,
 		SuggestThreshold: 0.5,
 		MarginBonus:      0,
+		AgreeBonus:       0.07,
+		AgreeMinProb:     0.95,
+		DisagreePenalty:  0,
 		MaxSuggestions:   3,
 	}
 }
@@ -59,8 +71,8 @@ type Result struct {
 	Decision Decision `json:"decision"`
 	// Ranked are all candidates found, best first (for eval and logs).
 	Ranked []Candidate `json:"ranked"`
-	// Confidence is what the thresholds were applied to: the top score plus the
-	// margin bonus, in [0,1].
+	// Confidence is what SuggestThreshold was applied to: the top score plus
+	// the margin and agreement bonuses, in [0,1].
 	Confidence float64 `json:"confidence"`
 	// Choices are what to show: one entry for Answer, up to MaxSuggestions for
 	// Suggest, none for NoAnswer.
@@ -87,15 +99,27 @@ func (p Policy) Decide(ranked []Candidate) Result {
 	for _, c := range ranked[1:] {
 		second = max(second, c.Score)
 	}
-	margin := max(0, ranked[0].Score-second)
-	top := min(1, ranked[0].Score+p.MarginBonus*margin)
+	raw := ranked[0].Score
+	conf := raw // what SuggestThreshold applies to
+	if c := ranked[0]; c.fused {
+		switch {
+		case c.agree && c.agreeProb >= p.AgreeMinProb:
+			// Agreement only turns a decline into suggestions: answering
+			// outright still needs the lexical match itself to be strong.
+			conf = min(1, conf+p.AgreeBonus)
+		case !c.agree:
+			raw = max(0, raw-p.DisagreePenalty)
+			conf = raw
+		}
+	}
+	margin := max(0, raw-second)
+	top := min(1, conf+p.MarginBonus*max(0, conf-second))
 	res.Confidence = top
 	if top < p.SuggestThreshold {
 		return res
 	}
 	// Answering outright needs the match itself to be strong; the margin bonus
 	// only decides between suggesting and declining.
-	raw := ranked[0].Score
 	if raw >= p.AnswerThreshold && (margin >= p.MinMargin || raw >= p.SureThreshold) {
 		res.Decision = Answer
 		res.Choices = ranked[:1]

@@ -13,6 +13,13 @@ type Candidate struct {
 
 	pos  int     // entry position in the KB, for stable tie-breaking
 	rank float64 // what candidates are ordered by (may differ from Score)
+
+	// Set when the classifier's ranking was fused in (fusion.go).
+	fused  bool
+	agree  bool    // top of both the lexical and the classifier ranking
+	nbProb float64 // the classifier's posterior for this entry
+	// agreeProb is, when agree, the classifier's sharper posterior for it.
+	agreeProb float64
 }
 
 // Search ranks entries for the query and applies the policy. At most k
@@ -104,23 +111,21 @@ func (ix *Index) rank(query string, k int) []Candidate {
 			s.entDoc[e] = d
 		}
 	}
-	top := make([]Candidate, 0, k)
-	o := &ix.opts
-	rw, aw, crw, caw := float32(o.RecallWeight), float32(o.AnswerWeight), float32(o.ConfRecallWeight), float32(o.ConfAnswerWeight)
+	depth, capacity := k, k
+	if ix.clf != nil {
+		// room for the classifier's shortlist too
+		depth = max(k, fuseDepth)
+		capacity = depth + fuseDepth
+	}
+	top := make([]Candidate, 0, capacity)
 	for _, e := range s.entSeen {
 		if s.entBest[e] == 0 {
 			continue // only the answer mentions the words: never enough alone
 		}
-		rec, ans := min(1, s.entRec[e]/wq), min(1, s.entAns[e]/wq)
-		// Ranking and confidence mix the same evidence differently: what the
-		// query covers orders close entries well, while what the matched
-		// phrasing covers says "this is the question" whatever the length.
-		rank := (1-rw)*s.entBest[e] + rw*rec + aw*ans
-		conf := (1-crw)*s.entCover[e] + crw*rec + caw*ans
-		// A short query that matches well by the ranking mix keeps that
-		// confidence: coverage of the phrasing only ever adds evidence.
-		conf = max(conf, rank)
-		top = insertTop(top, k, Candidate{Entry: &ix.entries[e], Score: float64(conf), rank: float64(rank), Matched: ix.docText[s.entDoc[e]], pos: int(e)})
+		top = insertTop(top, depth, ix.lexCandidate(s, e, wq))
+	}
+	if ix.clf != nil && len(top) > 0 {
+		top = ix.fuse(s, top, k, wq)
 	}
 	ix.clear(s)
 	// Report a confidence in [0,1]: the answer text can push an exact
@@ -129,6 +134,22 @@ func (ix *Index) rank(query string, k int) []Candidate {
 		top[i].Score = math.Min(1, top[i].Score)
 	}
 	return top
+}
+
+// lexCandidate scores entry e from the lexical accumulators.
+func (ix *Index) lexCandidate(s *scratch, e int32, wq float32) Candidate {
+	o := &ix.opts
+	rw, aw, crw, caw := float32(o.RecallWeight), float32(o.AnswerWeight), float32(o.ConfRecallWeight), float32(o.ConfAnswerWeight)
+	rec, ans := min(1, s.entRec[e]/wq), min(1, s.entAns[e]/wq)
+	// Ranking and confidence mix the same evidence differently: what the
+	// query covers orders close entries well, while what the matched
+	// phrasing covers says "this is the question" whatever the length.
+	rank := (1-rw)*s.entBest[e] + rw*rec + aw*ans
+	conf := (1-crw)*s.entCover[e] + crw*rec + caw*ans
+	// A short query that matches well by the ranking mix keeps that
+	// confidence: coverage of the phrasing only ever adds evidence.
+	conf = max(conf, rank)
+	return Candidate{Entry: &ix.entries[e], Score: float64(conf), rank: float64(rank), Matched: ix.docText[s.entDoc[e]], pos: int(e)}
 }
 
 func (ix *Index) clear(s *scratch) {

@@ -52,6 +52,15 @@ func TestTune(t *testing.T) {
 		"mb":   func(o *Options, v float64) { o.Policy.MarginBonus = v },
 		"st":   func(o *Options, v float64) { o.Policy.SuggestThreshold = v },
 		"at":   func(o *Options, v float64) { o.Policy.AnswerThreshold = v },
+		"fw":   func(o *Options, v float64) { o.FusionWeight = v },
+		"rrf":  func(o *Options, v float64) { o.FusionRRF = v != 0 },
+		"na":   func(o *Options, v float64) { o.NBAlpha = v },
+		"naw":  func(o *Options, v float64) { o.NBAnswerWeight = v },
+		"nt":   func(o *Options, v float64) { o.NBTemperature = v },
+		"at2":  func(o *Options, v float64) { o.AgreeTemperature = v },
+		"ab":   func(o *Options, v float64) { o.Policy.AgreeBonus = v },
+		"amp":  func(o *Options, v float64) { o.Policy.AgreeMinProb = v },
+		"dp":   func(o *Options, v float64) { o.Policy.DisagreePenalty = v },
 	}
 	type axis struct {
 		name string
