@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -258,4 +259,21 @@ func (r *Registry) Audit(ctx context.Context, projectID string) ([]Change, error
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Seq > cs[j].Seq })
 	return cs, nil
+}
+
+// PMContact names whom people without a project should ask: the PMs, e.g.
+// "项目经理（王敏、陈静）".
+func (r *Registry) PMContact() string {
+	var names []string
+	seen := map[string]bool{}
+	for _, p := range r.Base().Projects {
+		if n := r.Name(p.PM); !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return "交付中心的项目经理"
+	}
+	return "项目经理（" + strings.Join(names, "、") + "）"
 }

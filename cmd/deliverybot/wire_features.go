@@ -46,7 +46,8 @@ func wireKB(_ context.Context, a *app) error {
 func wireTickets(_ context.Context, a *app) error {
 	store := ticketstore.New(a.conn.Client, a.conn.Prefix, a.cfg.location())
 	svc, err := ticket.Register(a.router, ticket.Deps{Store: store, Directory: a.registry,
-		Notifier: a.deps.Notifier, Clock: a.deps.Clock, Logger: a.log, Location: a.cfg.location(), Robot: a.cfg.robot})
+		Notifier: a.deps.Notifier, Clock: a.deps.Clock, Logger: a.log, Location: a.cfg.location(), Robot: a.cfg.robot,
+		Contact: a.registry.PMContact()})
 	if err != nil {
 		return err
 	}

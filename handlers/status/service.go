@@ -125,18 +125,7 @@ func (s *Service) contact() string {
 	if s.d.Contact != "" {
 		return s.d.Contact
 	}
-	var names []string
-	seen := map[string]bool{}
-	for _, p := range s.d.Registry.Base().Projects {
-		if n := s.d.Registry.Name(p.PM); !seen[n] {
-			seen[n] = true
-			names = append(names, n)
-		}
-	}
-	if len(names) == 0 {
-		return "交付中心的项目经理"
-	}
-	return "项目经理（" + strings.Join(names, "、") + "）"
+	return s.d.Registry.PMContact()
 }
 
 func identity(req *bot.Request) *bot.Identity {

@@ -34,6 +34,8 @@ type Deps struct {
 	// Notifier delivers SLA escalations, which happen outside any request. Within a
 	// request, notifications are replies with To set.
 	Notifier bot.Notifier
+	// Contact is whom people without a project are told to ask (default: 项目经理).
+	Contact string
 	// Robot, when set, also announces new tickets in the project's group chat; the
 	// on-call engineer still gets the card with the 受理 button.
 	Robot GroupRobot
@@ -69,6 +71,9 @@ func New(d Deps) (*Service, error) {
 	}
 	if d.SLA == nil {
 		d.SLA = DefaultSLA
+	}
+	if d.Contact == "" {
+		d.Contact = "项目经理"
 	}
 	if d.Thumbnail == nil {
 		d.Thumbnail = blob.Thumbnail
