@@ -10,6 +10,7 @@ import (
 
 	"deliverybot/bot/wecom"
 	"deliverybot/bot/wecom/wecomtest"
+	"deliverybot/knowledge/kbcli"
 )
 
 func init() { subcommands["send"] = runSend }
@@ -25,7 +26,7 @@ func runSend(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	click := fs.String("click", "", "send a card-button click with this key instead of text")
 	menu := fs.String("menu", "", "send a menu click with this key instead of text")
 	times := fs.Int("times", 1, "deliver the identical callback this many times (as WeCom retries)")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := kbcli.ParseInterspersed(fs, args)
 	if err != nil {
 		return usagef("send: %v", err)
 	}
@@ -60,20 +61,4 @@ func runSend(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintf(stdout, "已发送（HTTP %v）\n", statuses)
 	return nil
-}
-
-// parseInterspersed lets flags follow the positional text ("send 帮助 --user u1").
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }

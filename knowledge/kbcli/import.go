@@ -17,7 +17,7 @@ func runImport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	kbDir := fs.String("kb", defaultKBPath(), "知识库目录")
 	dry := fs.Bool("dry-run", false, "只校验并报告，不写入")
 	asJSON := fs.Bool("json", false, "以 JSON 输出报告")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := ParseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}

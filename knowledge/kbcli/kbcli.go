@@ -106,9 +106,9 @@ func (c CLI) openRedis(ctx context.Context) (redis.UniversalClient, func(), erro
 	return rdb, func() { _ = rdb.Close() }, nil
 }
 
-// parseInterspersed parses flags that may come before or after positional
+// ParseInterspersed parses flags that may come before or after positional
 // arguments ("import FILE --kb DIR" and "import --kb DIR FILE").
-func parseInterspersed(fs interface {
+func ParseInterspersed(fs interface {
 	Parse([]string) error
 	Args() []string
 }, args []string) ([]string, error) {

@@ -17,7 +17,7 @@ func runLint(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kb lint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "以 JSON 输出")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := ParseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
