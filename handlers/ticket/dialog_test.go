@@ -356,20 +356,9 @@ func TestHowToQuestionWithFaultWordGoesToFAQStage(t *testing.T) {
 }
 
 func TestRealThumbnailIsSmallerJPEG(t *testing.T) {
-	b := redistest.New(t)
-	reg := fixtureRegistry()
-	store := ticketstore.New(b.Client, b.Prefix, bottest.Shanghai)
-	h := bottest.New(t, bottest.WithBackend(b), bottest.WithIdentity(reg),
-		bottest.WithSetup(func(r *bot.Router, d *bot.Deps) {
-			if _, err := ticket.Register(r, ticket.Deps{Store: store, Directory: reg, Clock: d.Clock}); err != nil {
-				t.Fatal(err)
-			}
-		}))
+	h, store := realTickets(t)
 	// A noisy photo-like image: PNG keeps every pixel, the thumbnail must not.
-	img := image.NewRGBA(image.Rect(0, 0, 800, 600))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(uint32(i) * 2654435761 >> 24)
-	}
+	img := noisyImage(800, 600)
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package ticket_test
 
 import (
 	"context"
+	"image"
 	"strings"
 	"testing"
 
@@ -147,4 +148,29 @@ func (e *env) count() int {
 		e.t.Fatal(err)
 	}
 	return len(list)
+}
+
+// realTickets is the ticket feature on a harness with its production defaults
+// (real thumbnails, no fake FAQ), for benchmarks and photo tests.
+func realTickets(tb testing.TB) (*bottest.Harness, *ticketstore.Store) {
+	tb.Helper()
+	be := redistest.New(tb)
+	reg := fixtureRegistry()
+	store := ticketstore.New(be.Client, be.Prefix, bottest.Shanghai)
+	h := bottest.New(tb, bottest.WithBackend(be), bottest.WithIdentity(reg),
+		bottest.WithSetup(func(r *bot.Router, d *bot.Deps) {
+			if _, err := ticket.Register(r, ticket.Deps{Store: store, Directory: reg, Clock: d.Clock}); err != nil {
+				tb.Fatal(err)
+			}
+		}))
+	return h, store
+}
+
+// noisyImage is photo-like content that compresses poorly, so thumbnails must shrink it.
+func noisyImage(w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(uint32(i) * 2654435761 >> 24)
+	}
+	return img
 }
