@@ -567,8 +567,8 @@ func TestScriptTicketTransferNudgeNote(t *testing.T) {
 
 // After a closed ticket is reopened and fixed again, the bot shows the rating
 // card a second time; it must not then refuse the score it just asked for.
-// (Known bug at the time of writing: the card is shown, the answer is refused
-// with "已经评过分（5 分）".)
+// (Guards a fixed bug: the card was shown, then the answer refused with
+// "已经评过分（5 分）"; reopening now clears the old score.)
 func TestScriptTicketRatingAskedAgainAfterReopenIsAccepted(t *testing.T) {
 	isolateRedis(t)
 	dir := t.TempDir()
@@ -597,8 +597,8 @@ func TestScriptTicketRatingAskedAgainAfterReopenIsAccepted(t *testing.T) {
 }
 
 // A photo sent while a text question is open is not silently lost.
-// (Known bug at the time of writing: the reply is "请输入内容。" and the photo is
-// dropped; the ticket has no photo.)
+// (Guards a fixed bug: the reply was "请输入内容。" and the photo was dropped;
+// the form now keeps it for its photo step.)
 func TestScriptTicketPhotoDuringTextSlotNotLost(t *testing.T) {
 	isolateRedis(t)
 	dir := t.TempDir()
