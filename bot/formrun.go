@@ -3,7 +3,11 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 )
+
+// FormHint tells people how to move around a form; it follows every form's intro.
+const FormHint = "随时回复「取消」退出，「上一步」返回，「为什么」查看说明。"
 
 // StartForm opens a form for the requesting user, with optional prefilled values,
 // and returns the opening replies.
@@ -14,8 +18,9 @@ func StartForm(ctx context.Context, req *Request, f *Form, prefill map[string]st
 	if intro == "" {
 		intro = fmt.Sprintf("好的，开始「%s」。", f.Title)
 	}
-	out = append(out, Text("%s\n随时回复「取消」退出，「上一步」返回，「为什么」查看说明。", intro))
-	for _, slot := range st.Order {
+	out = append(out, Text("%s\n%s", intro, FormHint))
+	for _, slot := range slices.Clone(st.Order) { // hooks may change Order
+
 		extra, end, err := afterSlot(ctx, req, f, &st, slot)
 		if err != nil {
 			return nil, err
@@ -25,6 +30,7 @@ func StartForm(ctx context.Context, req *Request, f *Form, prefill map[string]st
 			return out, nil
 		}
 	}
+	advance(f, &st) // the hooks may have changed which slots apply, as in runForm
 	req.Session.Form = &st
 	return append(out, PromptReply(f, &st)), nil
 }

@@ -231,3 +231,24 @@ func TestQueryCommandMidFormThenFormContinues(t *testing.T) {
 		t.Fatalf("query changed the form: %+v", sess.Form)
 	}
 }
+
+// A hook run on a prefilled slot may make another slot apply; StartForm plans after it.
+func TestStartFormReplansAfterHooks(t *testing.T) {
+	f := repairForm()
+	f.Slots = append([]bot.Slot{{Name: "kb", Label: "能解决吗", Prompt: "这个能解决吗？",
+		Choices: []bot.Choice{{Value: "能"}, {Value: "不能"}},
+		When:    func(st *bot.FormState) bool { return st.Data["kb"] == "1" }}}, f.Slots...)
+	f.AfterSlot = func(_ context.Context, _ *bot.Request, st *bot.FormState, slot string) ([]bot.Reply, bool, error) {
+		if slot == "desc" {
+			st.Data["kb"] = "1"
+		}
+		return nil, false, nil
+	}
+	h := bottest.New(t, bottest.WithSetup(func(r *bot.Router, _ *bot.Deps) {
+		r.Form(f)
+		r.Command([]string{"报修"}, "", bot.HandlerFunc(func(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
+			return bot.StartForm(ctx, req, f, map[string]string{"desc": req.Args()})
+		}))
+	}))
+	bottest.MustContain(t, h.SayText("u1", "报修 打印机卡纸了"), "这个能解决吗？")
+}

@@ -81,7 +81,7 @@ func (s *Service) startWith(ctx context.Context, req *bot.Request, desc string) 
 	if photos > 0 {
 		intro += fmt.Sprintf("已附上您刚才发送的 %d 张照片。", photos)
 	}
-	out := []bot.Reply{bot.Text("%s\n随时回复「取消」退出，「上一步」返回，「为什么」查看说明。", intro)}
+	out := []bot.Reply{bot.Text("%s\n%s", intro, bot.FormHint)}
 	for _, slot := range append([]string(nil), st.Order...) {
 		extra, end, err := s.afterSlot(ctx, req, &st, slot)
 		if err != nil {
