@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -117,5 +116,5 @@ func cliErr(err error) error {
 	if errors.Is(err, status.ErrUsage) || errors.Is(err, kbcli.ErrUsage) {
 		return usageError{msg: err.Error()}
 	}
-	return fmt.Errorf("%w", err)
+	return err
 }
