@@ -2,7 +2,6 @@ package wecom_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -78,19 +77,7 @@ func startPipeline(t *testing.T, b *redistest.Backend) *pipeline {
 		if err := wecom.FetchMedia(ctx, client, blobs, &msg); err != nil {
 			return err
 		}
-		for _, o := range wecom.Compose(msg.UserID, echoReplies(msg)) {
-			err := outbox.SendOnce(ctx, msg.ID, o.Index, func(ctx context.Context) error {
-				_, err := sender.SendOutgoing(ctx, o)
-				if wecom.NotDelivered(err) {
-					return queue.NotSent(err)
-				}
-				return err
-			})
-			if err != nil && !errors.Is(err, queue.ErrMaybeSent) {
-				return err
-			}
-		}
-		return nil
+		return sender.DeliverOnce(ctx, outbox, msg, echoReplies(msg))
 	}
 	pool := queue.NewPool(b.Client, b.Prefix, opts, process)
 	ctx, cancel := context.WithCancel(context.Background())

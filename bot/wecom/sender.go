@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"deliverybot/bot"
+	"deliverybot/bot/queue"
 )
 
 // Outgoing is one WeCom message ready to send, in order. Index is its position in
@@ -295,4 +297,26 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// DeliverOnce sends the replies to msg through ob, so processing msg again after
+// a crash never sends a part twice. It returns only errors worth retrying the
+// message for; a part whose outcome is unknown is logged and not resent.
+func (s *Sender) DeliverOnce(ctx context.Context, ob *queue.Outbox, msg bot.Message, replies []bot.Reply) error {
+	for _, o := range Compose(msg.UserID, replies) {
+		err := ob.SendOnce(ctx, msg.ID, o.Index, func(ctx context.Context) error {
+			_, err := s.SendOutgoing(ctx, o)
+			if NotDelivered(err) {
+				return queue.NotSent(err) // certainly not delivered: safe to try again
+			}
+			return err
+		})
+		switch {
+		case errors.Is(err, queue.ErrMaybeSent):
+			s.log.Error("reply may not have been delivered", "msg", msg.ID, "part", o.Index, "err", err)
+		case err != nil:
+			return err
+		}
+	}
+	return nil
 }

@@ -154,23 +154,7 @@ func (s *server) process(ctx context.Context, msg bot.Message) error {
 	if err != nil {
 		return err // state was not saved: the queue retries the message
 	}
-	for _, o := range wecom.Compose(msg.UserID, replies) {
-		err := s.outbox.SendOnce(ctx, msg.ID, o.Index, func(ctx context.Context) error {
-			_, err := s.sender.SendOutgoing(ctx, o)
-			if wecom.NotDelivered(err) {
-				return queue.NotSent(err) // certainly not delivered: safe to try again
-			}
-			return err
-		})
-		switch {
-		case errors.Is(err, queue.ErrMaybeSent):
-			// Never send twice: an unknown outcome is logged, not retried.
-			s.log.Error("reply may not have been delivered", "msg", msg.ID, "part", o.Index, "err", err)
-		case err != nil:
-			return err
-		}
-	}
-	return nil
+	return s.sender.DeliverOnce(ctx, s.outbox, msg, replies)
 }
 
 // apologise tells a user their message could not be processed after repeated
