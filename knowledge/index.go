@@ -36,6 +36,9 @@ type Options struct {
 	// than the ranking weights, so a long message is not judged by its length.
 	ConfRecallWeight float64 `json:"conf_recall_weight" yaml:"conf_recall_weight"`
 	ConfAnswerWeight float64 `json:"conf_answer_weight" yaml:"conf_answer_weight"`
+	// ShortQueryLift caps how far the ranking mix may lift the confidence
+	// above the share of the matched phrasing the query covers.
+	ShortQueryLift float64 `json:"short_query_lift" yaml:"short_query_lift"`
 	// SkipWeight scales skip-bigram features (0 disables them).
 	SkipWeight float64 `json:"skip_weight" yaml:"skip_weight"`
 	// AnswerRunes limits how much of each answer is indexed.
@@ -71,6 +74,7 @@ func DefaultOptions() Options {
 		ContextWeight:    0,
 		ConfRecallWeight: 0.2,
 		ConfAnswerWeight: 0.2,
+		ShortQueryLift:   0.2,
 		AnswerRunes:      300,
 		FusionWeight:     0.02,
 		NBAlpha:          0.01,

@@ -147,8 +147,9 @@ func (ix *Index) lexCandidate(s *scratch, e int32, wq float32) Candidate {
 	rank := (1-rw)*s.entBest[e] + rw*rec + aw*ans
 	conf := (1-crw)*s.entCover[e] + crw*rec + caw*ans
 	// A short query that matches well by the ranking mix keeps that
-	// confidence: coverage of the phrasing only ever adds evidence.
-	conf = max(conf, rank)
+	// confidence, but only so far above what it covers of the phrasing: two
+	// matched characters of a long question ("今天几号了") prove little.
+	conf = max(conf, min(rank, s.entCover[e]+float32(o.ShortQueryLift)))
 	return Candidate{Entry: &ix.entries[e], Score: float64(conf), rank: float64(rank), Matched: ix.docText[s.entDoc[e]], pos: int(e)}
 }
 

@@ -31,10 +31,14 @@ func TestTune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	old, err := ReadQueries("testdata/dev_old_heldout_queries.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
 	sets := []struct {
 		name string
 		qs   []Query
-	}{{"dev", dev}, {"chatty", chattyQueries(dev)}, {"long", long}, {"check", check}}
+	}{{"dev", dev}, {"chatty", chattyQueries(dev)}, {"long", long}, {"check", check}, {"old", old}}
 	setters := map[string]func(o *Options, v float64){
 		"uw":   func(o *Options, v float64) { o.UnigramWeight = v },
 		"beta": func(o *Options, v float64) { o.Beta = v },
@@ -58,6 +62,7 @@ func TestTune(t *testing.T) {
 		"naw":  func(o *Options, v float64) { o.NBAnswerWeight = v },
 		"nt":   func(o *Options, v float64) { o.NBTemperature = v },
 		"at2":  func(o *Options, v float64) { o.AgreeTemperature = v },
+		"sql":  func(o *Options, v float64) { o.ShortQueryLift = v },
 		"ab":   func(o *Options, v float64) { o.Policy.AgreeBonus = v },
 		"amp":  func(o *Options, v float64) { o.Policy.AgreeMinProb = v },
 		"dp":   func(o *Options, v float64) { o.Policy.DisagreePenalty = v },

@@ -127,7 +127,7 @@ func closeKB(t *testing.T) *knowledge.Index {
 
 func TestCloseCandidatesAreSuggestedAndNumberPicksOne(t *testing.T) {
 	ix := closeKB(t)
-	const vague = "企业微信消息设置"
+	const vague = "企业微信消息怎么设置"
 	if res := ix.Search(vague, 5); res.Decision != knowledge.Suggest {
 		t.Fatalf("fixture: %q gives %v, want suggest (%+v)", vague, res.Decision, res.Ranked)
 	}
