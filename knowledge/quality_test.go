@@ -170,7 +170,7 @@ func TestQuerySetsAreWellFormed(t *testing.T) {
 			questions[BasicNormalize(p)] = true
 		}
 	}
-	for _, f := range []string{"testdata/dev_queries.csv", "testdata/dev_long_queries.csv", "testdata/dev_check_queries.csv", "testdata/dev_old_heldout_queries.csv", "testdata/heldout2_queries.csv"} {
+	for _, f := range []string{"testdata/dev_queries.csv", "testdata/dev_long_queries.csv", "testdata/dev_check_queries.csv", "testdata/dev_old_heldout_queries.csv", "testdata/dev_sym_queries.csv", "testdata/heldout2_queries.csv"} {
 		qs, err := ReadQueries(f)
 		if err != nil {
 			t.Fatal(err)
