@@ -101,6 +101,9 @@ func (p Policy) Decide(ranked []Candidate) Result {
 	}
 	raw := ranked[0].Score
 	conf := raw // what SuggestThreshold applies to
+	if ranked[0].gated {
+		conf = ranked[0].gate
+	}
 	if c := ranked[0]; c.fused {
 		switch {
 		case c.agree && c.agreeProb >= p.AgreeMinProb:
@@ -109,7 +112,7 @@ func (p Policy) Decide(ranked []Candidate) Result {
 			conf = min(1, conf+p.AgreeBonus)
 		case !c.agree:
 			raw = max(0, raw-p.DisagreePenalty)
-			conf = raw
+			conf = max(0, conf-p.DisagreePenalty)
 		}
 	}
 	margin := max(0, raw-second)

@@ -20,6 +20,11 @@ type Candidate struct {
 	nbProb float64 // the classifier's posterior for this entry
 	// agreeProb is, when agree, the classifier's sharper posterior for it.
 	agreeProb float64
+
+	// gate is the confidence the suggest-or-decline decision sees when
+	// gated (the Index sets it; other retrievers leave Score to decide).
+	gate  float64
+	gated bool
 }
 
 // Search ranks entries for the query and applies the policy. At most k
@@ -132,6 +137,7 @@ func (ix *Index) rank(query string, k int) []Candidate {
 	// phrasing's mix above its self-match of 1.
 	for i := range top {
 		top[i].Score = math.Min(1, top[i].Score)
+		top[i].gate = math.Min(1, top[i].gate)
 	}
 	return top
 }
@@ -147,10 +153,13 @@ func (ix *Index) lexCandidate(s *scratch, e int32, wq float32) Candidate {
 	rank := (1-rw)*s.entBest[e] + rw*rec + aw*ans
 	conf := (1-crw)*s.entCover[e] + crw*rec + caw*ans
 	// A short query that matches well by the ranking mix keeps that
-	// confidence, but only so far above what it covers of the phrasing: two
-	// matched characters of a long question ("今天几号了") prove little.
-	conf = max(conf, min(rank, s.entCover[e]+float32(o.ShortQueryLift)))
-	return Candidate{Entry: &ix.entries[e], Score: float64(conf), rank: float64(rank), Matched: ix.docText[s.entDoc[e]], pos: int(e)}
+	// confidence for choosing the answer; whether to offer anything at all
+	// lets it count only so far above what the query covers of the phrasing:
+	// two matched characters of a long question ("今天几号了") prove little.
+	gate := max(conf, min(rank, s.entCover[e]+float32(o.ShortQueryLift)))
+	conf = max(conf, rank)
+	return Candidate{Entry: &ix.entries[e], Score: float64(conf), rank: float64(rank), Matched: ix.docText[s.entDoc[e]], pos: int(e),
+		gate: float64(gate), gated: true}
 }
 
 func (ix *Index) clear(s *scratch) {

@@ -35,10 +35,14 @@ func TestTune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sym, err := ReadQueries("testdata/dev_sym_queries.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
 	sets := []struct {
 		name string
 		qs   []Query
-	}{{"dev", dev}, {"chatty", chattyQueries(dev)}, {"long", long}, {"check", check}, {"old", old}}
+	}{{"dev", dev}, {"chatty", chattyQueries(dev)}, {"long", long}, {"check", check}, {"old", old}, {"sym", sym}}
 	setters := map[string]func(o *Options, v float64){
 		"uw":   func(o *Options, v float64) { o.UnigramWeight = v },
 		"beta": func(o *Options, v float64) { o.Beta = v },
