@@ -23,10 +23,24 @@ type Store struct {
 	opts Options
 	log  *slog.Logger
 
-	cur      atomic.Pointer[Index]
+	cur      atomic.Pointer[served]
 	reloadMu sync.Mutex // one rebuild at a time
 	stamp    atomic.Uint64
 	loadedAt atomic.Int64
+
+	// sem is set by EnableSemantic (under reloadMu); nil: lexical only.
+	sem atomic.Pointer[SemanticOptions]
+	// Fallback warnings are rate limited (semanticWarnEvery).
+	warnedAt   atomic.Int64
+	suppressed atomic.Int64
+}
+
+// served is what one query sees: an index and, when embeddings are on and
+// worked for this index, its vectors. Both are swapped with one pointer store,
+// so a query never pairs a new index with old vectors.
+type served struct {
+	ix  *Index
+	sem *Semantic // nil: lexical only
 }
 
 // Open loads the KB at path (directory or single file) and returns a store
@@ -45,7 +59,7 @@ func Open(path string, opts Options, log *slog.Logger) (*Store, error) {
 	for _, p := range kb.Problems {
 		log.Warn("kb row rejected", "file", p.File, "line", p.Line, "reason", p.Reason)
 	}
-	s.swap(ix, stamp)
+	s.swap(ix, nil, stamp)
 	log.Info("kb loaded", "path", path, "entries", ix.Len(), "files", len(kb.Files))
 	return s, nil
 }
@@ -53,24 +67,28 @@ func Open(path string, opts Options, log *slog.Logger) (*Store, error) {
 // NewStatic serves a fixed index (tests, embedded KBs); Reload fails on it.
 func NewStatic(ix *Index) *Store {
 	s := &Store{log: slog.New(slog.DiscardHandler)}
-	s.swap(ix, 0)
+	s.swap(ix, nil, 0)
 	return s
 }
 
-func (s *Store) swap(ix *Index, stamp uint64) {
-	s.cur.Store(ix)
+func (s *Store) swap(ix *Index, sem *Semantic, stamp uint64) {
+	s.cur.Store(&served{ix: ix, sem: sem})
 	s.stamp.Store(stamp)
 	s.loadedAt.Store(time.Now().UnixNano())
 }
 
 // Index returns the current index.
-func (s *Store) Index() *Index { return s.cur.Load() }
+func (s *Store) Index() *Index { return s.cur.Load().ix }
+
+// Semantic returns the current embedding layer, nil when the store serves
+// lexical retrieval only (embeddings off, or embedding this index failed).
+func (s *Store) Semantic() *Semantic { return s.cur.Load().sem }
 
 // Path is the KB path the store reloads from.
 func (s *Store) Path() string { return s.path }
 
-// Search queries the current index.
-func (s *Store) Search(query string, k int) Result { return s.cur.Load().Search(query, k) }
+// Search queries the current index (lexical retrieval only).
+func (s *Store) Search(query string, k int) Result { return s.cur.Load().ix.Search(query, k) }
 
 // Reload rebuilds the index from disk and swaps it in. On any error — a bad
 // row, a clashing ID, an unreadable file — the old index stays and the error
@@ -91,15 +109,24 @@ func (s *Store) Reload(ctx context.Context) error {
 		s.log.Error("kb reload failed, keeping the previous index", "path", s.path, "err", err)
 		return fmt.Errorf("重新加载知识库失败，继续使用旧版本：%w", err)
 	}
+	// The new index's vectors are built before the swap; if that fails the
+	// new index is served lexical-only (never with the old index's vectors).
+	var sem *Semantic
+	if so := s.sem.Load(); so != nil {
+		sem = s.buildSemantic(ctx, ix, *so)
+	}
 	old := s.cur.Load()
-	s.swap(ix, stamp)
-	s.log.Info("kb reloaded", "path", s.path, "entries", ix.Len(), "previous", old.Len())
+	s.swap(ix, sem, stamp)
+	s.log.Info("kb reloaded", "path", s.path, "entries", ix.Len(), "previous", old.ix.Len(), "embeddings", sem != nil)
 	return nil
 }
 
 // Watch reloads when the KB files change (polling names, sizes and mtimes every
 // interval) or when the process gets SIGHUP, until ctx ends. Run it in a goroutine.
 func (s *Store) Watch(ctx context.Context, interval time.Duration) {
+	if so := s.sem.Load(); so != nil {
+		go s.retrySemantic(ctx, so.withDefaults().RetryEvery)
+	}
 	reload.Watch(ctx, interval, func() bool {
 		stamp, err := sourceStamp(s.path)
 		return err == nil && stamp != s.stamp.Load()
