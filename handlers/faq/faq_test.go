@@ -115,7 +115,7 @@ func TestChitChatFallsThroughToMenu(t *testing.T) {
 func closeKB(t *testing.T) *knowledge.Index {
 	t.Helper()
 	ix, err := knowledge.BuildIndex([]knowledge.Entry{
-		{ID: "mute", Question: "企业微信消息怎么设置免打扰", Answer: "在「设置-新消息通知」里开启免打扰。"},
+		{ID: "mute", Question: "企业微信消息免打扰怎么设置", Answer: "在「设置-新消息通知」里开启免打扰。"},
 		{ID: "sound", Question: "企业微信消息提示音怎么设置", Answer: "在「设置-新消息通知」里选择提示音。"},
 		{ID: "vpn", Question: "VPN怎么安装", Answer: "下载客户端安装。"},
 	}, knowledge.DefaultSynonyms(), knowledge.DefaultOptions())
