@@ -7,6 +7,7 @@ package embedtest
 import (
 	"encoding/json"
 	"hash/fnv"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -108,6 +109,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.requests++
 	fail, hang := s.fail, s.hang
 	s.mu.Unlock()
+	// Read the body first: only then does the server notice a client that
+	// gives up (and cancel r.Context()).
+	body, _ := io.ReadAll(r.Body)
 	if hang > 0 {
 		select {
 		case <-time.After(hang):
@@ -135,7 +139,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		Input []string `json:"input"`
 		Model string   `json:"model"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Input) == 0 {
+	if err := json.Unmarshal(body, &req); err != nil || len(req.Input) == 0 {
 		s.problem("bad body")
 		http.Error(w, "bad body", http.StatusBadRequest)
 		return
@@ -177,6 +181,16 @@ func (s *Server) Problems() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.problems...)
+}
+
+// TakeProblems returns the bad requests seen so far and forgets them (for
+// tests that send a bad request on purpose).
+func (s *Server) TakeProblems() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.problems
+	s.problems = nil
+	return p
 }
 
 // Requests is how many HTTP requests arrived.

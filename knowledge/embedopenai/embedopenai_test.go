@@ -1,0 +1,277 @@
+package embedopenai_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"deliverybot/bot/redisstore/redistest"
+	"deliverybot/knowledge"
+	"deliverybot/knowledge/embedopenai"
+	"deliverybot/knowledge/embedopenai/embedtest"
+)
+
+const (
+	testKey   = "sk-test-SECRET-0123456789abcdefXYZW"
+	testModel = "text-embedding-3-small"
+)
+
+func newClient(t *testing.T, baseURL string, batch int) *embedopenai.Client {
+	t.Helper()
+	c, err := embedopenai.New(embedopenai.Config{BaseURL: baseURL, APIKey: testKey, Model: testModel, BatchSize: batch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestClientSendsModelAndBearerAndBatches(t *testing.T) {
+	srv := embedtest.New(t, testKey, testModel) // fails the test on a wrong path, model or key
+	texts := []string{"VPN登不上怎么办", "企业微信怎么改名", "打印机卡纸", "会议中途断开连接", "密码忘了"}
+	for _, base := range []string{srv.BaseURL(), srv.URL, srv.BaseURL() + "/"} {
+		srv.Reset()
+		vs, err := newClient(t, base, 2).Embed(context.Background(), texts)
+		if err != nil {
+			t.Fatalf("%s: %v", base, err)
+		}
+		if srv.Requests() != 3 {
+			t.Fatalf("%s: %d requests for 5 texts in batches of 2, want 3", base, srv.Requests())
+		}
+		for i, tx := range texts {
+			if !reflect.DeepEqual(vs[i], embedtest.Vector(tx)) {
+				t.Fatalf("vector %d is not the one for %q (the server answers out of order: use index)", i, tx)
+			}
+		}
+	}
+	wrong, err := embedopenai.New(embedopenai.Config{BaseURL: srv.BaseURL(), APIKey: "sk-other-key-000000000000", Model: testModel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wrong.Embed(context.Background(), texts[:1]); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("wrong key: want a 401 error, got %v", err)
+	}
+	if p := srv.TakeProblems(); len(p) != 1 || p[0] != "wrong Authorization header" {
+		t.Fatalf("the server should have seen exactly the wrong key, saw %v", p)
+	}
+}
+
+func TestConfigValidateAndMask(t *testing.T) {
+	for _, c := range []embedopenai.Config{
+		{BaseURL: "not a url", APIKey: testKey, Model: testModel},
+		{BaseURL: "ftp://host/v1", APIKey: testKey, Model: testModel},
+		{BaseURL: "https://api.example.com/v1", Model: testModel},
+	} {
+		err := c.Validate()
+		if err == nil {
+			t.Fatalf("%+v accepted", c.String())
+		}
+		if strings.Contains(err.Error(), testKey) {
+			t.Fatal("key in validation error")
+		}
+	}
+	c := embedopenai.Config{BaseURL: "https://user:pw@api.example.com/v1", APIKey: testKey, Model: testModel}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s := c.String()
+	if strings.Contains(s, testKey) || strings.Contains(s, "pw@") || !strings.Contains(s, "****XYZW") {
+		t.Fatalf("String() does not mask: %s", s)
+	}
+}
+
+// decisiveKB: lexically "开会的时候老是掉线怎么办" is about lag; the fake model
+// knows 掉线 ≈ 断开 and 开会 ≈ 会议 (embedtest.Concepts).
+const decisiveKB = `## 开会的时候画面老是卡顿怎么办
+id: meeting-lag
+降低画质，关闭其他占用网络的程序。
+
+## 会议中途断开连接
+id: meeting-drop
+相似问法: 视频会开着开着就断了
+检查网络后重新入会，会议号不变。
+
+## 网络断开怎么办
+id: net-down
+检查网线和无线连接。
+
+## 无线网断线重连
+id: wifi-drop
+忘记网络后重新连接。
+
+## 打印机卡纸怎么办
+id: printer-jam
+打开侧盖取出纸张。
+`
+
+const decisiveQuery = "开会的时候老是掉线怎么办"
+
+func kbDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "kb.md"), []byte(decisiveKB), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func openStore(t *testing.T, dir string, log *slog.Logger) *knowledge.Store {
+	t.Helper()
+	s, err := knowledge.Open(dir, knowledge.DefaultOptions(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func topID(r knowledge.Result) string {
+	if c, ok := r.Top(); ok {
+		return c.Entry.ID
+	}
+	return ""
+}
+
+func TestFusionThroughTheAPIFixesTheRanking(t *testing.T) {
+	srv := embedtest.New(t, testKey, testModel)
+	s := openStore(t, kbDir(t), nil)
+	client := newClient(t, srv.BaseURL(), 0)
+	if err := s.EnableSemantic(context.Background(), knowledge.SemanticOptions{Embedder: client}); err != nil {
+		t.Fatal(err)
+	}
+	if got := topID(s.Search(decisiveQuery, 5)); got != "meeting-lag" {
+		t.Fatalf("precondition: lexical top %s, want the wrong meeting-lag", got)
+	}
+	srv.Reset()
+	if got := topID(s.SearchContext(context.Background(), decisiveQuery, 5)); got != "meeting-drop" {
+		t.Fatalf("fused top %s, want meeting-drop", got)
+	}
+	if tx := srv.Texts(); len(tx) != 1 || tx[0] != decisiveQuery {
+		t.Fatalf("query embedding requests: %q", tx)
+	}
+}
+
+// A second store built with the same cache (a restart) embeds no phrasing.
+func TestCacheMeansARestartReembedsNothing(t *testing.T) {
+	for _, b := range redistest.Both(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			srv := embedtest.New(t, testKey, testModel)
+			dir := kbDir(t)
+			client := newClient(t, srv.BaseURL(), 2)
+			first := embedopenai.NewCache(client, b.Client, b.Prefix, client.Model(), 0)
+			s1 := openStore(t, dir, nil)
+			if err := s1.EnableSemantic(context.Background(), knowledge.SemanticOptions{Embedder: first, QueryEmbedder: client}); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(srv.Texts()); n != 6 {
+				t.Fatalf("first build embedded %d texts, want the 6 phrasings", n)
+			}
+			key := first.Key("会议中途断开连接")
+			if !strings.HasPrefix(key, b.Prefix+"kb:emb:") {
+				t.Fatalf("key %q outside the prefix", key)
+			}
+			if ttl := b.Client.TTL(context.Background(), key).Val(); ttl <= 0 {
+				t.Fatalf("cached vector has no TTL (%v)", ttl)
+			}
+
+			srv.Reset()
+			second := embedopenai.NewCache(newClient(t, srv.BaseURL(), 2), b.Client, b.Prefix, testModel, 0)
+			s2 := openStore(t, dir, nil)
+			if err := s2.EnableSemantic(context.Background(), knowledge.SemanticOptions{Embedder: second, QueryEmbedder: client}); err != nil {
+				t.Fatal(err)
+			}
+			if srv.Requests() != 0 {
+				t.Fatalf("restart made %d embedding requests, want 0", srv.Requests())
+			}
+			if hits, misses := second.Stats(); hits != 6 || misses != 0 {
+				t.Fatalf("cache hits %d misses %d, want 6 and 0", hits, misses)
+			}
+			if got := topID(s2.SearchContext(context.Background(), decisiveQuery, 5)); got != "meeting-drop" {
+				t.Fatalf("restarted store: fused top %s", got)
+			}
+			// Another model must not reuse these vectors.
+			other := embedopenai.NewCache(client, b.Client, b.Prefix, "other-model", 0)
+			if other.Key("会议中途断开连接") == key {
+				t.Fatal("cache key ignores the model")
+			}
+		})
+	}
+}
+
+func TestQueryFallsBackToLexicalOn500AndHang(t *testing.T) {
+	srv := embedtest.New(t, testKey, testModel)
+	var logs bytes.Buffer
+	s := openStore(t, kbDir(t), slog.New(slog.NewTextHandler(&logs, nil)))
+	client := newClient(t, srv.BaseURL(), 0)
+	const timeout = 300 * time.Millisecond
+	if err := s.EnableSemantic(context.Background(), knowledge.SemanticOptions{Embedder: client, QueryTimeout: timeout}); err != nil {
+		t.Fatal(err)
+	}
+	want := s.Search(decisiveQuery, 5)
+	for _, mode := range []struct {
+		name string
+		fail int
+		hang time.Duration
+	}{{"500", 500, 0}, {"hang", 0, 10 * time.Second}} {
+		srv.Set(mode.fail, mode.hang)
+		start := time.Now()
+		got := s.SearchContext(context.Background(), decisiveQuery, 5)
+		took := time.Since(start)
+		if took > timeout+700*time.Millisecond {
+			t.Fatalf("%s: answered after %v, timeout %v", mode.name, took, timeout)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: not the lexical result: top %s", mode.name, topID(got))
+		}
+	}
+	if !strings.Contains(logs.String(), "kb query embedding failed") {
+		t.Fatalf("fallback not logged:\n%s", logs.String())
+	}
+}
+
+// The key never shows, even when the server echoes it back in its errors.
+func TestAPIKeyNeverInErrorsOrLogs(t *testing.T) {
+	srv := embedtest.New(t, testKey, testModel)
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s := openStore(t, kbDir(t), log)
+	client := newClient(t, srv.BaseURL(), 0)
+
+	srv.Set(500, 0) // the body echoes the bearer key
+	_, rawErr := client.Embed(context.Background(), []string{"测试"})
+	if rawErr == nil || !strings.Contains(rawErr.Error(), "500") {
+		t.Fatalf("want a 500 error, got %v", rawErr)
+	}
+	buildErr := s.EnableSemantic(context.Background(), knowledge.SemanticOptions{Embedder: client, QueryTimeout: 200 * time.Millisecond})
+	if buildErr == nil || s.Semantic() != nil {
+		t.Fatal("build against a failing API should leave the store lexical-only")
+	}
+	srv.Set(0, 0)
+	if err := s.EnableSemantic(context.Background(), knowledge.SemanticOptions{Embedder: client, QueryTimeout: 200 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Set(500, 0)
+	s.SearchContext(context.Background(), decisiveQuery, 5)
+	srv.Set(0, 5*time.Second)
+	_, hangErr := client.Embed(ctxTimeout(t, 100*time.Millisecond), []string{"测试"})
+	if hangErr == nil {
+		t.Fatal("hang: want a timeout error")
+	}
+	all := strings.Join([]string{rawErr.Error(), buildErr.Error(), hangErr.Error(), logs.String(), client.Config().String()}, "\n")
+	if strings.Contains(all, testKey) || strings.Contains(all, "SECRET") {
+		t.Fatalf("API key leaked:\n%s", all)
+	}
+	if !strings.Contains(logs.String(), "kb embeddings failed") || !strings.Contains(logs.String(), "kb query embedding failed") {
+		t.Fatalf("failures not logged:\n%s", logs.String())
+	}
+}
+
+func ctxTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
