@@ -18,9 +18,11 @@ import (
 	"deliverybot/knowledge/kbstore"
 )
 
-// Searcher is the knowledge base; *knowledge.Store and *knowledge.Index satisfy it.
+// Searcher is the knowledge base; *knowledge.Store and *knowledge.Index satisfy
+// it. The context bounds the optional embedding call (the store falls back to
+// lexical retrieval on its own, so a search always returns a result).
 type Searcher interface {
-	Search(query string, k int) knowledge.Result
+	SearchContext(ctx context.Context, query string, k int) knowledge.Result
 }
 
 // Feedback records votes and unanswered questions; *kbstore.Store satisfies it.
@@ -88,7 +90,7 @@ const minQuestionRunes = 4
 // Handle is the router's FAQ stage.
 func (h *Handler) Handle(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
 	q := req.Text()
-	res := h.opts.KB.Search(q, 5)
+	res := h.opts.KB.SearchContext(ctx, q, 5)
 	switch res.Decision {
 	case knowledge.Answer:
 		c := res.Choices[0]
@@ -110,8 +112,8 @@ func (h *Handler) Handle(ctx context.Context, req *bot.Request) ([]bot.Reply, er
 // Answer implements bot.FAQ for dialog digressions and ticket deflection: only
 // a confident answer is returned, without feedback buttons so the dialog's own
 // choices stay the numbered ones.
-func (h *Handler) Answer(_ context.Context, req *bot.Request, question string) ([]bot.Reply, bool) {
-	res := h.opts.KB.Search(question, 3)
+func (h *Handler) Answer(ctx context.Context, req *bot.Request, question string) ([]bot.Reply, bool) {
+	res := h.opts.KB.SearchContext(ctx, question, 3)
 	if res.Decision != knowledge.Answer {
 		return nil, false
 	}
