@@ -3,6 +3,7 @@ package embedopenai
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -22,7 +23,8 @@ import (
 const DefaultCacheTTL = 30 * 24 * time.Hour
 
 // Cache is a knowledge.Embedder that keeps vectors in Redis under
-// <prefix>kb:emb:<sha256(model + "\x00" + text)> (little-endian float32s) and
+// <prefix>kb:emb:<sha256(model + "\x00" + text)> (base64 of little-endian
+// float32s: text-safe, so the embedded store's JSON snapshot keeps them) and
 // asks the inner embedder only for texts it has not seen. Redis errors count
 // as misses: a cache outage costs API calls, never answers.
 type Cache struct {
@@ -104,12 +106,12 @@ func (c *Cache) Embed(ctx context.Context, texts []string) ([][]float32, error) 
 	return out, nil
 }
 
-func encodeVector(v []float32) []byte {
+func encodeVector(v []float32) string {
 	b := make([]byte, 4*len(v))
 	for i, x := range v {
 		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
 	}
-	return b
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 var errBadVector = errors.New("bad cached vector")
@@ -118,7 +120,11 @@ func decodeVector(g *redis.StringCmd) ([]float32, error) {
 	if g == nil {
 		return nil, errBadVector
 	}
-	b, err := g.Bytes()
+	s, err := g.Result()
+	if err != nil {
+		return nil, err
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
 		return nil, err
 	}

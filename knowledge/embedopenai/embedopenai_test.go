@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"deliverybot/bot/redisstore/redistest"
 	"deliverybot/knowledge"
 	"deliverybot/knowledge/embedopenai"
@@ -274,4 +276,31 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// A damaged cached value is a miss (re-embedded), never a wrong vector; an
+// unreachable Redis costs API calls, not answers.
+func TestCacheDamagedValueOrRedisDownIsAMiss(t *testing.T) {
+	b := redistest.New(t)
+	srv := embedtest.New(t, testKey, testModel)
+	client := newClient(t, srv.BaseURL(), 0)
+	cache := embedopenai.NewCache(client, b.Client, b.Prefix, testModel, 0)
+	text := "会议中途断开连接"
+	if err := b.Client.Set(context.Background(), cache.Key(text), "not base64!", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := cache.Embed(context.Background(), []string{text})
+	if err != nil || !reflect.DeepEqual(vs[0], embedtest.Vector(text)) || srv.Requests() != 1 {
+		t.Fatalf("damaged value: err %v, requests %d", err, srv.Requests())
+	}
+	if vs, err := cache.Embed(context.Background(), []string{text}); err != nil || !reflect.DeepEqual(vs[0], embedtest.Vector(text)) || srv.Requests() != 1 {
+		t.Fatalf("repaired value not served from the cache: err %v, requests %d", err, srv.Requests())
+	}
+
+	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1})
+	t.Cleanup(func() { _ = down.Close() })
+	vs, err = embedopenai.NewCache(client, down, b.Prefix, testModel, 0).Embed(context.Background(), []string{text})
+	if err != nil || !reflect.DeepEqual(vs[0], embedtest.Vector(text)) {
+		t.Fatalf("Redis down: %v", err)
+	}
 }
