@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -11,8 +12,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"deliverybot/bot"
+	"deliverybot/bot/redisstore"
 	"deliverybot/handlers/status"
 	"deliverybot/handlers/ticket"
+	"deliverybot/knowledge"
 	"deliverybot/knowledge/kbcli"
 )
 
@@ -23,10 +26,12 @@ func init() {
 }
 
 // commonFlagNames are the shared flags admin commands accept anywhere among their own.
-var commonFlagNames = map[string]bool{"data-dir": true, "kb": true, "projects": true, "tz": true, "log-level": true, "form-ttl": true, "digest-cron": true}
+var commonFlagNames = map[string]bool{"data-dir": true, "kb": true, "projects": true, "tz": true, "log-level": true, "form-ttl": true, "digest-cron": true,
+	"embed-base-url": true, "embed-model": true, "embed-batch": true}
 
 // kbFlagNames are the shared flags of `kb`, whose own subcommands take --kb.
-var kbFlagNames = map[string]bool{"data-dir": true, "projects": true, "tz": true, "log-level": true}
+var kbFlagNames = map[string]bool{"data-dir": true, "projects": true, "tz": true, "log-level": true,
+	"embed-base-url": true, "embed-model": true, "embed-batch": true}
 
 // splitCommon separates the shared flags (which may appear anywhere) from the
 // subcommand's own arguments.
@@ -51,6 +56,17 @@ func splitCommon(args []string, names map[string]bool) (common, rest []string) {
 // openAdminApp wires the same stores and features as the bot, read-only on the
 // embedded snapshot, with notifications discarded.
 func openAdminApp(ctx context.Context, name string, args []string, stderr io.Writer) (*app, []string, error) {
+	cfg, rest, err := adminConfig(name, args, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := newApp(ctx, cfg, newLogger(stderr, cfg.LogLevel, slog.LevelWarn), discardNotifier{})
+	return a, rest, err
+}
+
+// adminConfig parses and validates the shared flags of an admin command
+// (read-only on the embedded snapshot) and returns the command's own arguments.
+func adminConfig(name string, args []string, stderr io.Writer) (commonConfig, []string, error) {
 	names := commonFlagNames
 	if name == "kb" {
 		names = kbFlagNames
@@ -61,14 +77,41 @@ func openAdminApp(ctx context.Context, name string, args []string, stderr io.Wri
 	var cfg commonConfig
 	bindCommon(fs, &cfg)
 	if err := fs.Parse(commonArgs); err != nil {
-		return nil, nil, usagef("%s: %v", name, err)
+		return cfg, nil, usagef("%s: %v", name, err)
 	}
 	if err := cfg.validate(); err != nil {
-		return nil, nil, err
+		return cfg, nil, err
 	}
 	cfg.readOnly = true
-	a, err := newApp(ctx, cfg, newLogger(stderr, cfg.LogLevel, slog.LevelWarn), discardNotifier{})
-	return a, rest, err
+	return cfg, rest, nil
+}
+
+// kbSemantic gives `kb eval --embed` the bot's embedders from the same
+// configuration, with the vector cache on the deployment's Redis (the embedded
+// store is opened read-only: vectors cached there are not kept).
+func kbSemantic(args []string, stderr io.Writer) func(ctx context.Context) (knowledge.SemanticOptions, func(), error) {
+	return func(ctx context.Context) (knowledge.SemanticOptions, func(), error) {
+		cfg, _, err := adminConfig("kb", args, stderr)
+		if err != nil {
+			return knowledge.SemanticOptions{}, nil, err
+		}
+		if cfg.EmbedBaseURL == "" {
+			return knowledge.SemanticOptions{}, nil, usagef("kb eval --embed 需要先配置向量服务：DELIVERYBOT_EMBED_BASE_URL 和 DELIVERYBOT_EMBED_API_KEY")
+		}
+		rc := cfg.redisConfig()
+		rc.Logger = newLogger(stderr, cfg.LogLevel, slog.LevelWarn)
+		conn, err := redisstore.Open(ctx, rc)
+		if err != nil {
+			return knowledge.SemanticOptions{}, nil, err
+		}
+		so, err := semanticOptions(cfg, conn.Client, conn.Prefix)
+		if err != nil {
+			_ = conn.Close()
+			return knowledge.SemanticOptions{}, nil, err
+		}
+		fmt.Fprintf(stderr, "向量服务：%s\n", cfg.embedDescribe())
+		return so, func() { _ = conn.Close() }, nil
+	}
 }
 
 type discardNotifier struct{}
@@ -105,6 +148,7 @@ func runKB(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 		return a.conn.Client, func() { _ = a.Close() }, nil
 	}}
 	_, rest := splitCommon(args, kbFlagNames)
+	ctx = kbcli.WithSemantic(ctx, kbSemantic(args, stderr))
 	return cliErr(cli.Run(ctx, rest, stdout, stderr))
 }
 

@@ -4,11 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"deliverybot/bot/redisstore"
 	"deliverybot/handlers/ticket"
+	"deliverybot/knowledge/embedopenai"
 )
 
 // commonConfig is what every subcommand that touches stored data shares.
@@ -26,7 +28,13 @@ type commonConfig struct {
 	TimeZone   string
 	LogLevel   string
 	DigestCron string
-	readOnly   bool // admin commands: never write the embedded snapshot
+	// Embeddings for the KB's semantic ranking (off unless EmbedBaseURL is set).
+	EmbedBaseURL string
+	EmbedAPIKey  string // secret: env only (a flag would show it in -h and ps), masked when printed
+	EmbedModel   string
+	embedBatch   string
+	EmbedBatch   int
+	readOnly     bool // admin commands: never write the embedded snapshot
 	// robot posts ticket notifications to project groups (serve, when WECOM_ROBOT_KEYS is set).
 	robot ticket.GroupRobot
 }
@@ -47,6 +55,10 @@ func bindCommon(fs *flag.FlagSet, c *commonConfig) {
 	fs.StringVar(&c.DigestCron, "digest-cron", envOr("DELIVERYBOT_DIGEST_CRON", "0 9 * * 1"), "when PMs get the weekly digest (cron, in --tz) [DELIVERYBOT_DIGEST_CRON]")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("DELIVERYBOT_LOG_LEVEL", ""), "debug, info, warn or error [DELIVERYBOT_LOG_LEVEL]")
 	fs.StringVar(&c.formTTL, "form-ttl", envOr("DELIVERYBOT_FORM_TTL", "30m"), "idle time before an unfinished form expires [DELIVERYBOT_FORM_TTL]")
+	fs.StringVar(&c.EmbedBaseURL, "embed-base-url", envOr("DELIVERYBOT_EMBED_BASE_URL", ""), "OpenAI-compatible embeddings API base, e.g. https://api.openai.com/v1; unset: lexical retrieval only [DELIVERYBOT_EMBED_BASE_URL]")
+	fs.StringVar(&c.EmbedModel, "embed-model", envOr("DELIVERYBOT_EMBED_MODEL", embedopenai.DefaultModel), "embedding model [DELIVERYBOT_EMBED_MODEL]")
+	fs.StringVar(&c.embedBatch, "embed-batch", envOr("DELIVERYBOT_EMBED_BATCH", strconv.Itoa(embedopenai.DefaultBatchSize)), "texts per embeddings request [DELIVERYBOT_EMBED_BATCH]")
+	c.EmbedAPIKey = os.Getenv("DELIVERYBOT_EMBED_API_KEY")
 	c.RedisURL = os.Getenv("REDIS_URL")
 	c.RedisAddrs = os.Getenv("REDIS_ADDRS")
 	c.MasterName = os.Getenv("REDIS_MASTER_NAME")
@@ -79,10 +91,36 @@ func (c *commonConfig) validate() error {
 	if c.MasterName != "" && c.RedisAddrs == "" {
 		problems = append(problems, "REDIS_MASTER_NAME needs REDIS_ADDRS (the sentinel addresses)")
 	}
+	if n, err := strconv.Atoi(c.embedBatch); err != nil || n < 1 || n > 2048 {
+		problems = append(problems, fmt.Sprintf("DELIVERYBOT_EMBED_BATCH / --embed-batch %q must be a whole number from 1 to 2048", c.embedBatch))
+	} else {
+		c.EmbedBatch = n
+	}
+	switch {
+	case c.EmbedBaseURL != "":
+		if err := c.embedConfig().Validate(); err != nil {
+			problems = append(problems, err.Error())
+		}
+	case c.EmbedAPIKey != "":
+		problems = append(problems, "DELIVERYBOT_EMBED_API_KEY is set but DELIVERYBOT_EMBED_BASE_URL is not (for OpenAI use https://api.openai.com/v1)")
+	}
 	if len(problems) > 0 {
 		return usagef("invalid configuration:\n  - %s", strings.Join(problems, "\n  - "))
 	}
 	return nil
+}
+
+// embedConfig is the embeddings API configuration; print it with String (the key is masked).
+func (c *commonConfig) embedConfig() embedopenai.Config {
+	return embedopenai.Config{BaseURL: c.EmbedBaseURL, APIKey: c.EmbedAPIKey, Model: c.EmbedModel, BatchSize: c.EmbedBatch}
+}
+
+// embedDescribe says whether and how the KB uses embeddings, without the key.
+func (c *commonConfig) embedDescribe() string {
+	if c.EmbedBaseURL == "" {
+		return "off (lexical retrieval only)"
+	}
+	return c.embedConfig().String()
 }
 
 func (c *commonConfig) location() *time.Location {

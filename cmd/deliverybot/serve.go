@@ -75,7 +75,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		srv.close()
 		return fmt.Errorf("listen on %s: %w", sc.addr, err)
 	}
-	log.Info("deliverybot serving", "addr", ln.Addr().String(), "wecom", sc.wecom, "store", sc.common.redisConfig().Describe())
+	log.Info("deliverybot serving", "addr", ln.Addr().String(), "wecom", sc.wecom, "store", sc.common.redisConfig().Describe(),
+		"kb_embeddings", sc.common.embedDescribe())
 	return srv.run(ctx, ln)
 }
 

@@ -5,12 +5,15 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"deliverybot/bot/blob"
 	"deliverybot/handlers/faq"
 	"deliverybot/handlers/status"
 	"deliverybot/handlers/ticket"
 	"deliverybot/handlers/ticket/ticketstore"
 	"deliverybot/knowledge"
+	"deliverybot/knowledge/embedopenai"
 	"deliverybot/knowledge/kbstore"
 )
 
@@ -25,12 +28,23 @@ func wireBlobs(_ context.Context, a *app) error {
 }
 
 // wireKB loads the knowledge base, answers questions from it and serves dialogs' digressions.
-func wireKB(_ context.Context, a *app) error {
+func wireKB(ctx context.Context, a *app) error {
 	kb, err := knowledge.Open(a.cfg.KBPath, knowledge.DefaultOptions(), a.log)
 	if err != nil {
 		return err
 	}
 	a.kb = kb
+	// Embeddings (optional): fused into the ranking by chat and serve; admin
+	// commands only read stored data and skip them.
+	if a.cfg.EmbedBaseURL != "" && !a.cfg.readOnly {
+		so, err := semanticOptions(a.cfg, a.conn.Client, a.conn.Prefix)
+		if err != nil {
+			return err
+		}
+		a.log.Info("kb embeddings enabled", "embed", a.cfg.embedDescribe())
+		// A failure is logged by the store, which serves lexical results and retries.
+		_ = kb.EnableSemantic(ctx, so)
+	}
 	h := faq.New(faq.Options{KB: kb, Feedback: kbstore.New(a.conn.Client, a.conn.Prefix),
 		Contacts: faq.RegistryContacts{Registry: a.registry}, Log: a.log})
 	h.Register(a.router)
@@ -40,6 +54,18 @@ func wireKB(_ context.Context, a *app) error {
 		return nil
 	})
 	return nil
+}
+
+// semanticOptions builds the embedders from the configuration: phrasings go
+// through the Redis vector cache (a restart re-embeds nothing already seen),
+// user questions straight to the API (they are rarely repeated and stay out of Redis).
+func semanticOptions(cfg commonConfig, rdb redis.UniversalClient, prefix string) (knowledge.SemanticOptions, error) {
+	client, err := embedopenai.New(cfg.embedConfig())
+	if err != nil {
+		return knowledge.SemanticOptions{}, err
+	}
+	cache := embedopenai.NewCache(client, rdb, prefix, client.Model(), 0)
+	return knowledge.SemanticOptions{Embedder: cache, QueryEmbedder: client}, nil
 }
 
 // wireTickets registers 报修 filing and the ticket lifecycle; serve runs the SLA checks.

@@ -3,15 +3,29 @@ package kbcli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"deliverybot/knowledge"
 )
 
-// runEval implements `kb eval --kb PATH --queries FILE [--json] [--baseline] [--misses]`.
-func runEval(_ context.Context, args []string, stdout, stderr io.Writer) error {
+// SemanticProvider returns the embedders `kb eval --embed` fuses in (the bot's
+// own, from its configuration) and a function releasing what they hold.
+type SemanticProvider func(ctx context.Context) (knowledge.SemanticOptions, func(), error)
+
+type semanticKey struct{}
+
+// WithSemantic gives `kb eval --embed` its embedders (the deliverybot command
+// sets this from the same environment as chat and serve).
+func WithSemantic(ctx context.Context, p SemanticProvider) context.Context {
+	return context.WithValue(ctx, semanticKey{}, p)
+}
+
+// runEval implements `kb eval --kb PATH --queries FILE [--json] [--baseline] [--misses] [--embed]`.
+func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kb eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	kbPath := fs.String("kb", defaultKBPath(), "知识库目录或单个 .md/.csv/.xlsx 文件")
@@ -19,6 +33,7 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "只输出一个 JSON 对象：n, hit_at_1, hit_at_3, mrr, oos_rejection, answered_rate")
 	baseline := fs.Bool("baseline", false, "改用字符二元组 BM25 基线检索（对比用）")
 	misses := fs.Bool("misses", false, "列出答错或未回答的查询（调参用）")
+	embed := fs.Bool("embed", false, "融合向量检索（用 DELIVERYBOT_EMBED_* 配置的向量服务，与 chat/serve 相同）")
 	var flagPolicy knowledge.Policy
 	policyFlags(fs, &flagPolicy)
 	if err := fs.Parse(args); err != nil {
@@ -26,6 +41,9 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *queries == "" {
 		return usageErr("kb eval 需要 --queries FILE")
+	}
+	if *embed && *baseline {
+		return usageErr("--embed 与 --baseline 不能同时使用")
 	}
 	qs, err := knowledge.ReadQueries(*queries)
 	if err != nil {
@@ -42,6 +60,7 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	opts := kb.Options(knowledge.DefaultOptions())
 	overridePolicy(fs, &opts.Policy, flagPolicy)
 	var r knowledge.Retriever
+	var fused *semanticRetriever
 	if *baseline {
 		r = knowledge.NewBM25(kb.Entries, opts.Policy)
 	} else {
@@ -50,15 +69,28 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		r = ix
+		if *embed {
+			if fused, err = newSemanticRetriever(ctx, ix, qs); err != nil {
+				return err
+			}
+			defer fused.release()
+			r = fused
+		}
 	}
 	m, d := knowledge.Evaluate(r, qs)
+	if fused != nil && fused.fallbacks > 0 {
+		fmt.Fprintf(stderr, "注意：%d 个查询向量化失败，按字词检索计分（最后一次：%v）\n", fused.fallbacks, fused.lastErr)
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		return enc.Encode(m)
 	}
 	name := "检索"
-	if *baseline {
+	switch {
+	case *baseline:
 		name = "BM25 基线"
+	case *embed:
+		name = "检索＋向量融合"
 	}
 	fmt.Fprintf(stdout, "%s：%s（%d 条）  查询集：%s\n", name, *kbPath, len(kb.Entries), *queries)
 	fmt.Fprintf(stdout, "n              %d（范围内 %d，超出范围 %d）\n", m.N, d.InScope, d.OutOfScope)
@@ -103,4 +135,83 @@ func overridePolicy(fs *flag.FlagSet, p *knowledge.Policy, given knowledge.Polic
 			p.SureThreshold = given.SureThreshold
 		}
 	})
+}
+
+// semanticRetriever evaluates the fused ranking. Query vectors are fetched up
+// front in batches (through the vector cache, so re-running an eval costs no
+// API calls) instead of one request per query.
+type semanticRetriever struct {
+	ctx       context.Context
+	sem       *knowledge.Semantic
+	release   func()
+	fallbacks int
+	lastErr   error
+}
+
+func newSemanticRetriever(ctx context.Context, ix *knowledge.Index, qs []knowledge.Query) (*semanticRetriever, error) {
+	provide, _ := ctx.Value(semanticKey{}).(SemanticProvider)
+	if provide == nil {
+		return nil, usageErr("--embed 需要通过 deliverybot 主程序运行（deliverybot kb eval --embed …）")
+	}
+	so, release, err := provide(ctx)
+	if err != nil {
+		return nil, err
+	}
+	texts := make([]string, 0, len(qs))
+	seen := map[string]bool{}
+	for _, q := range qs {
+		if t := strings.TrimSpace(q.Text); t != "" && !seen[t] {
+			seen[t] = true
+			texts = append(texts, t)
+		}
+	}
+	memo := map[string][]float32{}
+	for start := 0; start < len(texts); start += 256 {
+		batch := texts[start:min(len(texts), start+256)]
+		vs, err := so.Embedder.Embed(ctx, batch)
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("向量化查询集失败：%w", err)
+		}
+		for i, t := range batch {
+			memo[t] = vs[i]
+		}
+	}
+	so.QueryEmbedder = memoEmbedder{memo: memo, next: so.QueryEmbedder}
+	sem, err := knowledge.BuildSemantic(ctx, ix, so)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return &semanticRetriever{ctx: ctx, sem: sem, release: release}, nil
+}
+
+func (r *semanticRetriever) Search(query string, k int) knowledge.Result {
+	res, err := r.sem.Search(r.ctx, query, k)
+	if err != nil {
+		r.fallbacks++
+		r.lastErr = err
+	}
+	return res
+}
+
+// memoEmbedder answers from vectors fetched beforehand, asking next otherwise.
+type memoEmbedder struct {
+	memo map[string][]float32
+	next knowledge.Embedder
+}
+
+func (m memoEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		v, ok := m.memo[t]
+		if !ok {
+			if m.next == nil {
+				return nil, errors.New("查询向量缺失")
+			}
+			return m.next.Embed(ctx, texts)
+		}
+		out[i] = append([]float32(nil), v...)
+	}
+	return out, nil
 }

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"deliverybot/knowledge/embedopenai/embedtest"
+)
+
+const (
+	embedKey   = "sk-e2e-SECRET-abcdefghijklmnop1234"
+	embedModel = "test-embed-model"
+)
+
+// embedKB: lexically "开会的时候老是掉线怎么办" is about lag; the fake model of
+// embedtest knows 掉线 ≈ 断开 and 开会 ≈ 会议, so only the fused ranking finds
+// the dropped-meeting entry.
+const embedKB = `## 开会的时候画面老是卡顿怎么办
+id: meeting-lag
+降低画质，关闭其他占用网络的程序。
+
+## 会议中途断开连接
+id: meeting-drop
+相似问法: 视频会开着开着就断了|开会的时候老是断开
+检查网络后重新入会，会议号不变。
+
+## 网络断开怎么办
+id: net-down
+检查网线和无线连接。
+
+## 无线网断线重连
+id: wifi-drop
+忘记网络后重新连接。
+
+## 打印机卡纸怎么办
+id: printer-jam
+打开侧盖取出纸张。
+`
+
+const embedQuery = "开会的时候老是掉线怎么办"
+
+func embedKBDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "kb.md"), []byte(embedKB), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func setEmbedEnv(t *testing.T, srv *embedtest.Server) {
+	t.Setenv("DELIVERYBOT_EMBED_BASE_URL", srv.BaseURL())
+	t.Setenv("DELIVERYBOT_EMBED_API_KEY", embedKey)
+	t.Setenv("DELIVERYBOT_EMBED_MODEL", embedModel)
+}
+
+// With the env pointing at an embeddings API, chat answers through the fused
+// ranking: the question is embedded and the entry only the embedding ranks
+// first comes first.
+func TestChatAnswersThroughEmbeddings(t *testing.T) {
+	isolateRedis(t)
+	kb := embedKBDir(t)
+	lexical := chat(t, t.TempDir(), embedQuery+"\n/quit\n", "--kb", kb)
+	if !strings.Contains(lexical, "1. 开会的时候画面老是卡顿怎么办") {
+		t.Fatalf("precondition: lexical chat should put meeting-lag first:\n%s", lexical)
+	}
+
+	srv := embedtest.New(t, embedKey, embedModel)
+	setEmbedEnv(t, srv)
+	dir := t.TempDir()
+	out := chat(t, dir, embedQuery+"\n/quit\n", "--kb", kb, "--log-level", "info")
+	// meeting-drop comes first; the confidence stays the lexical one, so the
+	// policy still offers both rather than answering outright.
+	if !strings.Contains(out, "1. 会议中途断开连接") {
+		t.Fatalf("fused chat did not put meeting-drop first:\n%s", out)
+	}
+	texts := srv.Texts()
+	if len(texts) != 8 || texts[len(texts)-1] != embedQuery {
+		t.Fatalf("want the 7 phrasings then the question embedded, got %q", texts)
+	}
+
+	// A restart on the same store embeds only the question: the phrasings are cached.
+	srv.Reset()
+	chat(t, dir, embedQuery+"\n/quit\n", "--kb", kb)
+	if texts := srv.Texts(); len(texts) != 1 || texts[0] != embedQuery {
+		t.Fatalf("restart embedded %q, want only the question", texts)
+	}
+}
+
+func TestEmbedConfigIsValidatedAndMasked(t *testing.T) {
+	isolateRedis(t)
+	for name, env := range map[string]map[string]string{
+		"key missing": {"DELIVERYBOT_EMBED_BASE_URL": "https://api.example.com/v1"},
+		"bad url":     {"DELIVERYBOT_EMBED_BASE_URL": "api.example.com", "DELIVERYBOT_EMBED_API_KEY": embedKey},
+		"no base url": {"DELIVERYBOT_EMBED_API_KEY": embedKey},
+		"bad batch":   {"DELIVERYBOT_EMBED_BASE_URL": "https://api.example.com/v1", "DELIVERYBOT_EMBED_API_KEY": embedKey, "DELIVERYBOT_EMBED_BATCH": "0"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			for k, v := range env {
+				t.Setenv(k, v)
+			}
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), []string{"chat", "--data-dir", t.TempDir(), "--kb", demoKB, "--projects", demoProjects},
+				strings.NewReader("/quit\n"), &out, &errOut)
+			if err == nil || !strings.Contains(err.Error(), "DELIVERYBOT_EMBED_") {
+				t.Fatalf("want a config error naming the variable, got %v", err)
+			}
+			if _, ok := err.(usageError); !ok {
+				t.Fatalf("config error should exit 2, got %T", err)
+			}
+			if strings.Contains(err.Error()+errOut.String(), embedKey) {
+				t.Fatal("API key in the error output")
+			}
+		})
+	}
+	c := commonConfig{EmbedBaseURL: "https://api.example.com/v1", EmbedAPIKey: embedKey, EmbedModel: embedModel}
+	if d := c.embedDescribe(); strings.Contains(d, embedKey) || !strings.Contains(d, "****1234") || !strings.Contains(d, embedModel) {
+		t.Fatalf("printed config does not mask the key: %s", d)
+	}
+	if d := (&commonConfig{}).embedDescribe(); !strings.Contains(d, "off") {
+		t.Fatalf("embeddings off: %s", d)
+	}
+}
+
+// kb eval --embed measures the fused ranking with the same env configuration.
+func TestKBEvalEmbed(t *testing.T) {
+	isolateRedis(t)
+	kb := embedKBDir(t)
+	queries := filepath.Join(t.TempDir(), "q.csv")
+	if err := os.WriteFile(queries, []byte("query,expected_id\n"+embedQuery+",meeting-drop\n打印机卡纸怎么办,printer-jam\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eval := func(extra ...string) (map[string]float64, string) {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		args := append([]string{"kb", "eval", "--kb", kb, "--queries", queries, "--json", "--data-dir", t.TempDir()}, extra...)
+		if err := run(context.Background(), args, strings.NewReader(""), &out, &errOut); err != nil {
+			t.Fatalf("kb eval %v: %v\n%s", extra, err, errOut.String())
+		}
+		var m map[string]float64
+		if err := json.Unmarshal(out.Bytes(), &m); err != nil {
+			t.Fatalf("%v: %s", err, out.String())
+		}
+		return m, errOut.String()
+	}
+	// --embed without the configuration is a usage error.
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"kb", "eval", "--embed", "--kb", kb, "--queries", queries, "--data-dir", t.TempDir()},
+		strings.NewReader(""), &out, &errOut)
+	if _, ok := err.(usageError); !ok || !strings.Contains(err.Error(), "DELIVERYBOT_EMBED_BASE_URL") {
+		t.Fatalf("--embed without config: want a usage error, got %T %v", err, err)
+	}
+
+	srv := embedtest.New(t, embedKey, embedModel)
+	setEmbedEnv(t, srv)
+	lex, _ := eval()
+	fused, stderr := eval("--embed")
+	if lex["hit_at_1"] != 0.5 || fused["hit_at_1"] != 1 {
+		t.Fatalf("hit_at_1 lexical %v fused %v, want 0.5 and 1", lex["hit_at_1"], fused["hit_at_1"])
+	}
+	if srv.Requests() == 0 || strings.Contains(stderr, embedKey) || !strings.Contains(stderr, "****1234") {
+		t.Fatalf("requests %d, stderr:\n%s", srv.Requests(), stderr)
+	}
+}
