@@ -369,3 +369,49 @@ func TestStoreFallbackWarningIsRateLimited(t *testing.T) {
 		t.Fatalf("second warning should count the suppressed ones:\n%s", logs.String())
 	}
 }
+
+// randomEmbedder returns fixed pseudo-random vectors of a realistic size
+// (text-embedding-3-small: 1536), to measure the fusion's own cost.
+type randomEmbedder struct{ dim int }
+
+func (r randomEmbedder) Embed(_ context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		h := uint32(2166136261)
+		for _, c := range []byte(t) {
+			h = (h ^ uint32(c)) * 16777619
+		}
+		v := make([]float32, r.dim)
+		for j := range v {
+			h ^= h << 13
+			h ^= h >> 17
+			h ^= h << 5
+			v[j] = float32(int32(h)) / (1 << 31)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// BenchmarkSemanticSearch2k is Index.Search plus the embedding layer on 2k
+// entries (8k phrasings × 1536 dims), the embedding call itself excluded
+// (in-process): what fusion adds on top of the API's latency.
+func BenchmarkSemanticSearch2k(b *testing.B) {
+	entries := syntheticEntries(2000, 1)
+	ix, err := BuildIndex(entries, DefaultSynonyms(), DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	sem, err := BuildSemantic(context.Background(), ix, SemanticOptions{Embedder: randomEmbedder{dim: 1536}, BatchSize: 1024})
+	if err != nil {
+		b.Fatal(err)
+	}
+	qs := syntheticQueries(1024, entries, 2)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := sem.Search(ctx, qs[i%len(qs)], 5); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
