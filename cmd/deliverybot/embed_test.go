@@ -84,11 +84,20 @@ func TestChatAnswersThroughEmbeddings(t *testing.T) {
 		t.Fatalf("want the 7 phrasings then the question embedded, got %q", texts)
 	}
 
-	// A restart on the same store embeds only the question: the phrasings are cached.
+	// A restart on the same store embeds only the question: the phrasings are
+	// cached. The log names the configuration with the key masked.
 	srv.Reset()
-	chat(t, dir, embedQuery+"\n/quit\n", "--kb", kb)
+	var stdout, stderr bytes.Buffer
+	args := []string{"chat", "--data-dir", dir, "--kb", kb, "--projects", demoProjects, "--log-level", "info"}
+	if err := run(context.Background(), args, strings.NewReader(embedQuery+"\n/quit\n"), &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
 	if texts := srv.Texts(); len(texts) != 1 || texts[0] != embedQuery {
 		t.Fatalf("restart embedded %q, want only the question", texts)
+	}
+	logs := stderr.String()
+	if !strings.Contains(logs, "kb embeddings enabled") || !strings.Contains(logs, "api_key=****1234") || strings.Contains(logs, embedKey) {
+		t.Fatalf("startup log should name the embeddings config with the key masked:\n%s", logs)
 	}
 }
 
