@@ -24,14 +24,7 @@ func (ix *Index) lexCandidateFor(query string, e int32, s *scratch) Candidate {
 		s.entRec = make([]float32, n)
 		s.entCover = make([]float32, n)
 	}
-	s.tokens = tokenize(ix.norm.Normalize(query), ix.words, false, s.tokens)
-	cxw := float32(ix.opts.ContextWeight)
-	if cxw < 1 {
-		s.mask = ix.context.mark(s.tokens, s.mask)
-		s.features, s.ctx = maskedFeatureKeys(s.tokens, s.mask, s.features, s.ctx, ix.opts.SkipWeight > 0)
-	} else {
-		s.features = featureKeys(s.tokens, s.features, ix.opts.SkipWeight > 0)
-	}
+	cxw := ix.prepareQuery(s, query)
 	// The entry's phrasing documents are contiguous (built in entry order).
 	lo := sort.Search(len(ix.docEntry), func(i int) bool { return ix.docEntry[i] >= e })
 	hi := sort.Search(len(ix.docEntry), func(i int) bool { return ix.docEntry[i] > e })

@@ -37,6 +37,20 @@ func (ix *Index) Search(query string, k int) Result {
 	return ix.opts.Policy.Decide(cands)
 }
 
+// prepareQuery fills s.features (and, when context words weigh less, s.ctx)
+// for the query and returns the context weight.
+func (ix *Index) prepareQuery(s *scratch, query string) float32 {
+	s.tokens = tokenize(ix.norm.Normalize(query), ix.words, false, s.tokens)
+	cxw := float32(ix.opts.ContextWeight)
+	if cxw < 1 {
+		s.mask = ix.context.mark(s.tokens, s.mask)
+		s.features, s.ctx = maskedFeatureKeys(s.tokens, s.mask, s.features, s.ctx, ix.opts.SkipWeight > 0)
+	} else {
+		s.features = featureKeys(s.tokens, s.features, ix.opts.SkipWeight > 0)
+	}
+	return cxw
+}
+
 // rank returns the top k candidates, best first.
 func (ix *Index) rank(query string, k int) []Candidate {
 	s, _ := ix.pool.Get().(*scratch)
@@ -52,14 +66,7 @@ func (ix *Index) rank(query string, k int) []Candidate {
 	}
 	defer ix.pool.Put(s)
 
-	s.tokens = tokenize(ix.norm.Normalize(query), ix.words, false, s.tokens)
-	cxw := float32(ix.opts.ContextWeight)
-	if cxw < 1 {
-		s.mask = ix.context.mark(s.tokens, s.mask)
-		s.features, s.ctx = maskedFeatureKeys(s.tokens, s.mask, s.features, s.ctx, ix.opts.SkipWeight > 0)
-	} else {
-		s.features = featureKeys(s.tokens, s.features, ix.opts.SkipWeight > 0)
-	}
+	cxw := ix.prepareQuery(s, query)
 	var wq float32
 	s.docSeen, s.entSeen = s.docSeen[:0], s.entSeen[:0]
 	for i, key := range s.features {
