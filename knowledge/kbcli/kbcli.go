@@ -35,8 +35,8 @@ const usage = `用法：deliverybot kb <子命令> [参数]
         校验并导入 .md/.csv/.xlsx：报告每个坏行（含行号和原因），只把好的行写入 DIR/<文件名>.csv（先写临时文件再改名）
   lint [DIR] [--json]
         检查坏行、重复和近似重复的问题；有坏行或重复时返回错误
-  eval --kb PATH --queries FILE [--json] [--baseline] [--misses]
-        评估检索质量：n、hit_at_1、hit_at_3、mrr、oos_rejection、answered_rate
+  eval --kb PATH --queries FILE [--json] [--baseline] [--misses] [--embed]
+        评估检索质量：n、hit_at_1、hit_at_3、mrr、oos_rejection、answered_rate（--embed 融合 DELIVERYBOT_EMBED_* 配置的向量检索）
   gaps [--n 20] [--json]
         列出最常被问到却没有答案的问题，以及被标为「没用」最多的条目
   reload [--kb PATH] [--pid N | --pidfile FILE]
