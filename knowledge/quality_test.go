@@ -55,9 +55,7 @@ func indexRetriever(t *testing.T) func(kb *KB) Retriever {
 }
 
 func TestDevSetQualityFloor(t *testing.T) {
-	m, d := demoEval(t, indexRetriever(t), "testdata/dev_queries.csv")
-	t.Logf("dev: %+v (direct answers: %d right, %d wrong, %d out-of-scope)", m, d.AnsweredCorrect, d.AnsweredWrong, d.OOSAnswered)
-	checkFloor(t, m, devFloor)
+	d := checkSetFloor(t, "dev_queries", devFloor)
 	// Answering an out-of-scope question outright is the worst failure.
 	if d.OOSAnswered > 0 {
 		t.Errorf("%d out-of-scope queries answered outright", d.OOSAnswered)
@@ -65,9 +63,7 @@ func TestDevSetQualityFloor(t *testing.T) {
 }
 
 func TestDevLongQualityFloor(t *testing.T) {
-	m, d := demoEval(t, indexRetriever(t), "testdata/dev_long_queries.csv")
-	t.Logf("dev_long: %+v (direct answers: %d right, %d wrong, %d out-of-scope)", m, d.AnsweredCorrect, d.AnsweredWrong, d.OOSAnswered)
-	checkFloor(t, m, devLongFloor)
+	d := checkSetFloor(t, "dev_long_queries", devLongFloor)
 	if d.OOSAnswered > 1 {
 		t.Errorf("%d out-of-scope queries answered outright", d.OOSAnswered)
 	}
@@ -85,9 +81,7 @@ var devCheckFloor = Metrics{
 }
 
 func TestDevCheckQualityFloor(t *testing.T) {
-	m, d := demoEval(t, indexRetriever(t), "testdata/dev_check_queries.csv")
-	t.Logf("dev_check: %+v (direct answers: %d right, %d wrong, %d out-of-scope)", m, d.AnsweredCorrect, d.AnsweredWrong, d.OOSAnswered)
-	checkFloor(t, m, devCheckFloor)
+	checkSetFloor(t, "dev_check_queries", devCheckFloor)
 }
 
 // Floors on testdata/dev_old_heldout_queries.csv: the first held-out set,
@@ -102,9 +96,7 @@ var devOldFloor = Metrics{
 }
 
 func TestDevOldHeldoutQualityFloor(t *testing.T) {
-	m, d := demoEval(t, indexRetriever(t), "testdata/dev_old_heldout_queries.csv")
-	t.Logf("dev_old_heldout: %+v (direct answers: %d right, %d wrong, %d out-of-scope)", m, d.AnsweredCorrect, d.AnsweredWrong, d.OOSAnswered)
-	checkFloor(t, m, devOldFloor)
+	checkSetFloor(t, "dev_old_heldout_queries", devOldFloor)
 }
 
 // Floors on testdata/dev_sym_queries.csv: symptom-style messages in words a
@@ -120,9 +112,17 @@ var devSymFloor = Metrics{
 }
 
 func TestDevSymQualityFloor(t *testing.T) {
-	m, d := demoEval(t, indexRetriever(t), "testdata/dev_sym_queries.csv")
-	t.Logf("dev_sym: %+v (direct answers: %d right, %d wrong, %d out-of-scope)", m, d.AnsweredCorrect, d.AnsweredWrong, d.OOSAnswered)
-	checkFloor(t, m, devSymFloor)
+	checkSetFloor(t, "dev_sym_queries", devSymFloor)
+}
+
+// checkSetFloor evaluates the demo KB on testdata/<name>.csv, logs the
+// numbers and checks them against floor.
+func checkSetFloor(t *testing.T, name string, floor Metrics) Detail {
+	t.Helper()
+	m, d := demoEval(t, indexRetriever(t), "testdata/"+name+".csv")
+	t.Logf("%s: %+v (direct answers: %d right, %d wrong, %d out-of-scope)", name, m, d.AnsweredCorrect, d.AnsweredWrong, d.OOSAnswered)
+	checkFloor(t, m, floor)
+	return d
 }
 
 func checkFloor(t *testing.T, m, floor Metrics) {
