@@ -17,42 +17,6 @@ const (
 	embedModel = "test-embed-model"
 )
 
-// embedKB: lexically "开会的时候老是掉线怎么办" is about lag; the fake model of
-// embedtest knows 掉线 ≈ 断开 and 开会 ≈ 会议, so only the fused ranking finds
-// the dropped-meeting entry.
-const embedKB = `## 开会的时候画面老是卡顿怎么办
-id: meeting-lag
-降低画质，关闭其他占用网络的程序。
-
-## 会议中途断开连接
-id: meeting-drop
-相似问法: 视频会开着开着就断了|开会的时候老是断开
-检查网络后重新入会，会议号不变。
-
-## 网络断开怎么办
-id: net-down
-检查网线和无线连接。
-
-## 无线网断线重连
-id: wifi-drop
-忘记网络后重新连接。
-
-## 打印机卡纸怎么办
-id: printer-jam
-打开侧盖取出纸张。
-`
-
-const embedQuery = "开会的时候老是掉线怎么办"
-
-func embedKBDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "kb.md"), []byte(embedKB), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 func setEmbedEnv(t *testing.T, srv *embedtest.Server) {
 	t.Setenv("DELIVERYBOT_EMBED_BASE_URL", srv.BaseURL())
 	t.Setenv("DELIVERYBOT_EMBED_API_KEY", embedKey)
@@ -64,8 +28,8 @@ func setEmbedEnv(t *testing.T, srv *embedtest.Server) {
 // first comes first.
 func TestChatAnswersThroughEmbeddings(t *testing.T) {
 	isolateRedis(t)
-	kb := embedKBDir(t)
-	lexical := chat(t, t.TempDir(), embedQuery+"\n/quit\n", "--kb", kb)
+	kb := embedtest.DecisiveKBDir(t)
+	lexical := chat(t, t.TempDir(), embedtest.DecisiveQuery+"\n/quit\n", "--kb", kb)
 	if !strings.Contains(lexical, "1. 开会的时候画面老是卡顿怎么办") {
 		t.Fatalf("precondition: lexical chat should put meeting-lag first:\n%s", lexical)
 	}
@@ -73,14 +37,14 @@ func TestChatAnswersThroughEmbeddings(t *testing.T) {
 	srv := embedtest.New(t, embedKey, embedModel)
 	setEmbedEnv(t, srv)
 	dir := t.TempDir()
-	out := chat(t, dir, embedQuery+"\n/quit\n", "--kb", kb, "--log-level", "info")
+	out := chat(t, dir, embedtest.DecisiveQuery+"\n/quit\n", "--kb", kb, "--log-level", "info")
 	// meeting-drop comes first; the confidence stays the lexical one, so the
 	// policy still offers both rather than answering outright.
 	if !strings.Contains(out, "1. 会议中途断开连接") {
 		t.Fatalf("fused chat did not put meeting-drop first:\n%s", out)
 	}
 	texts := srv.Texts()
-	if len(texts) != 8 || texts[len(texts)-1] != embedQuery {
+	if len(texts) != 8 || texts[len(texts)-1] != embedtest.DecisiveQuery {
 		t.Fatalf("want the 7 phrasings then the question embedded, got %q", texts)
 	}
 
@@ -89,10 +53,10 @@ func TestChatAnswersThroughEmbeddings(t *testing.T) {
 	srv.Reset()
 	var stdout, stderr bytes.Buffer
 	args := []string{"chat", "--data-dir", dir, "--kb", kb, "--projects", demoProjects, "--log-level", "info"}
-	if err := run(context.Background(), args, strings.NewReader(embedQuery+"\n/quit\n"), &stdout, &stderr); err != nil {
+	if err := run(context.Background(), args, strings.NewReader(embedtest.DecisiveQuery+"\n/quit\n"), &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
-	if texts := srv.Texts(); len(texts) != 1 || texts[0] != embedQuery {
+	if texts := srv.Texts(); len(texts) != 1 || texts[0] != embedtest.DecisiveQuery {
 		t.Fatalf("restart embedded %q, want only the question", texts)
 	}
 	logs := stderr.String()
@@ -139,9 +103,9 @@ func TestEmbedConfigIsValidatedAndMasked(t *testing.T) {
 // kb eval --embed measures the fused ranking with the same env configuration.
 func TestKBEvalEmbed(t *testing.T) {
 	isolateRedis(t)
-	kb := embedKBDir(t)
+	kb := embedtest.DecisiveKBDir(t)
 	queries := filepath.Join(t.TempDir(), "q.csv")
-	if err := os.WriteFile(queries, []byte("query,expected_id\n"+embedQuery+",meeting-drop\n打印机卡纸怎么办,printer-jam\n"), 0o644); err != nil {
+	if err := os.WriteFile(queries, []byte("query,expected_id\n"+embedtest.DecisiveQuery+",meeting-drop\n打印机卡纸怎么办,printer-jam\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	eval := func(extra ...string) (map[string]float64, string) {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -87,41 +85,6 @@ func TestConfigValidateAndMask(t *testing.T) {
 	}
 }
 
-// decisiveKB: lexically "开会的时候老是掉线怎么办" is about lag; the fake model
-// knows 掉线 ≈ 断开 and 开会 ≈ 会议 (embedtest.Concepts).
-const decisiveKB = `## 开会的时候画面老是卡顿怎么办
-id: meeting-lag
-降低画质，关闭其他占用网络的程序。
-
-## 会议中途断开连接
-id: meeting-drop
-相似问法: 视频会开着开着就断了
-检查网络后重新入会，会议号不变。
-
-## 网络断开怎么办
-id: net-down
-检查网线和无线连接。
-
-## 无线网断线重连
-id: wifi-drop
-忘记网络后重新连接。
-
-## 打印机卡纸怎么办
-id: printer-jam
-打开侧盖取出纸张。
-`
-
-const decisiveQuery = "开会的时候老是掉线怎么办"
-
-func kbDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "kb.md"), []byte(decisiveKB), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 func openStore(t *testing.T, dir string, log *slog.Logger) *knowledge.Store {
 	t.Helper()
 	s, err := knowledge.Open(dir, knowledge.DefaultOptions(), log)
@@ -140,19 +103,19 @@ func topID(r knowledge.Result) string {
 
 func TestFusionThroughTheAPIFixesTheRanking(t *testing.T) {
 	srv := embedtest.New(t, testKey, testModel)
-	s := openStore(t, kbDir(t), nil)
+	s := openStore(t, embedtest.DecisiveKBDir(t), nil)
 	client := newClient(t, srv.BaseURL(), 0)
 	if err := s.EnableSemantic(context.Background(), knowledge.SemanticOptions{Embedder: client}); err != nil {
 		t.Fatal(err)
 	}
-	if got := topID(s.Search(decisiveQuery, 5)); got != "meeting-lag" {
+	if got := topID(s.Search(embedtest.DecisiveQuery, 5)); got != "meeting-lag" {
 		t.Fatalf("precondition: lexical top %s, want the wrong meeting-lag", got)
 	}
 	srv.Reset()
-	if got := topID(s.SearchContext(context.Background(), decisiveQuery, 5)); got != "meeting-drop" {
+	if got := topID(s.SearchContext(context.Background(), embedtest.DecisiveQuery, 5)); got != "meeting-drop" {
 		t.Fatalf("fused top %s, want meeting-drop", got)
 	}
-	if tx := srv.Texts(); len(tx) != 1 || tx[0] != decisiveQuery {
+	if tx := srv.Texts(); len(tx) != 1 || tx[0] != embedtest.DecisiveQuery {
 		t.Fatalf("query embedding requests: %q", tx)
 	}
 }
@@ -162,15 +125,15 @@ func TestCacheMeansARestartReembedsNothing(t *testing.T) {
 	for _, b := range redistest.Both(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			srv := embedtest.New(t, testKey, testModel)
-			dir := kbDir(t)
+			dir := embedtest.DecisiveKBDir(t)
 			client := newClient(t, srv.BaseURL(), 2)
 			first := embedopenai.NewCache(client, b.Client, b.Prefix, client.Model(), 0)
 			s1 := openStore(t, dir, nil)
 			if err := s1.EnableSemantic(context.Background(), knowledge.SemanticOptions{Embedder: first, QueryEmbedder: client}); err != nil {
 				t.Fatal(err)
 			}
-			if n := len(srv.Texts()); n != 6 {
-				t.Fatalf("first build embedded %d texts, want the 6 phrasings", n)
+			if n := len(srv.Texts()); n != 7 {
+				t.Fatalf("first build embedded %d texts, want the 7 phrasings", n)
 			}
 			key := first.Key("会议中途断开连接")
 			if !strings.HasPrefix(key, b.Prefix+"kb:emb:") {
@@ -192,7 +155,7 @@ func TestCacheMeansARestartReembedsNothing(t *testing.T) {
 			if hits, misses := second.Stats(); hits != 6 || misses != 0 {
 				t.Fatalf("cache hits %d misses %d, want 6 and 0", hits, misses)
 			}
-			if got := topID(s2.SearchContext(context.Background(), decisiveQuery, 5)); got != "meeting-drop" {
+			if got := topID(s2.SearchContext(context.Background(), embedtest.DecisiveQuery, 5)); got != "meeting-drop" {
 				t.Fatalf("restarted store: fused top %s", got)
 			}
 			// Another model must not reuse these vectors.
@@ -207,13 +170,13 @@ func TestCacheMeansARestartReembedsNothing(t *testing.T) {
 func TestQueryFallsBackToLexicalOn500AndHang(t *testing.T) {
 	srv := embedtest.New(t, testKey, testModel)
 	var logs bytes.Buffer
-	s := openStore(t, kbDir(t), slog.New(slog.NewTextHandler(&logs, nil)))
+	s := openStore(t, embedtest.DecisiveKBDir(t), slog.New(slog.NewTextHandler(&logs, nil)))
 	client := newClient(t, srv.BaseURL(), 0)
 	const timeout = 300 * time.Millisecond
 	if err := s.EnableSemantic(context.Background(), knowledge.SemanticOptions{Embedder: client, QueryTimeout: timeout}); err != nil {
 		t.Fatal(err)
 	}
-	want := s.Search(decisiveQuery, 5)
+	want := s.Search(embedtest.DecisiveQuery, 5)
 	for _, mode := range []struct {
 		name string
 		fail int
@@ -221,7 +184,7 @@ func TestQueryFallsBackToLexicalOn500AndHang(t *testing.T) {
 	}{{"500", 500, 0}, {"hang", 0, 10 * time.Second}} {
 		srv.Set(mode.fail, mode.hang)
 		start := time.Now()
-		got := s.SearchContext(context.Background(), decisiveQuery, 5)
+		got := s.SearchContext(context.Background(), embedtest.DecisiveQuery, 5)
 		took := time.Since(start)
 		if took > timeout+700*time.Millisecond {
 			t.Fatalf("%s: answered after %v, timeout %v", mode.name, took, timeout)
@@ -240,7 +203,7 @@ func TestAPIKeyNeverInErrorsOrLogs(t *testing.T) {
 	srv := embedtest.New(t, testKey, testModel)
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s := openStore(t, kbDir(t), log)
+	s := openStore(t, embedtest.DecisiveKBDir(t), log)
 	client := newClient(t, srv.BaseURL(), 0)
 
 	srv.Set(500, 0) // the body echoes the bearer key
@@ -257,7 +220,7 @@ func TestAPIKeyNeverInErrorsOrLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Set(500, 0)
-	s.SearchContext(context.Background(), decisiveQuery, 5)
+	s.SearchContext(context.Background(), embedtest.DecisiveQuery, 5)
 	srv.Set(0, 5*time.Second)
 	_, hangErr := client.Embed(ctxTimeout(t, 100*time.Millisecond), []string{"测试"})
 	if hangErr == nil {

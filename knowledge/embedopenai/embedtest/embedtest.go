@@ -11,6 +11,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -219,4 +221,42 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests, s.texts = 0, nil
+}
+
+// DecisiveKB is a KB where the lexical ranking of DecisiveQuery is wrong
+// (it reads as lag, meeting-lag) and the fake model, which knows 掉线 ≈ 断开
+// and 开会 ≈ 会议 (Concepts), makes only the fused ranking find meeting-drop.
+const DecisiveKB = `## 开会的时候画面老是卡顿怎么办
+id: meeting-lag
+降低画质，关闭其他占用网络的程序。
+
+## 会议中途断开连接
+id: meeting-drop
+相似问法: 视频会开着开着就断了|开会的时候老是断开
+检查网络后重新入会，会议号不变。
+
+## 网络断开怎么办
+id: net-down
+检查网线和无线连接。
+
+## 无线网断线重连
+id: wifi-drop
+忘记网络后重新连接。
+
+## 打印机卡纸怎么办
+id: printer-jam
+打开侧盖取出纸张。
+`
+
+// DecisiveQuery is the question DecisiveKB is built around.
+const DecisiveQuery = "开会的时候老是掉线怎么办"
+
+// DecisiveKBDir writes DecisiveKB into a temporary KB directory.
+func DecisiveKBDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "kb.md"), []byte(DecisiveKB), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
