@@ -152,8 +152,8 @@ func TestCacheMeansARestartReembedsNothing(t *testing.T) {
 			if srv.Requests() != 0 {
 				t.Fatalf("restart made %d embedding requests, want 0", srv.Requests())
 			}
-			if hits, misses := second.Stats(); hits != 6 || misses != 0 {
-				t.Fatalf("cache hits %d misses %d, want 6 and 0", hits, misses)
+			if hits, misses := second.Stats(); hits != 7 || misses != 0 {
+				t.Fatalf("cache hits %d misses %d, want 7 and 0", hits, misses)
 			}
 			if got := topID(s2.SearchContext(context.Background(), embedtest.DecisiveQuery, 5)); got != "meeting-drop" {
 				t.Fatalf("restarted store: fused top %s", got)
