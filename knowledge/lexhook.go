@@ -35,17 +35,11 @@ func (ix *Index) lexCandidateFor(query string, e int32, s *scratch) Candidate {
 	clear(acc)
 	var wq, rec, ans float32
 	for i, key := range s.features {
-		scale := float32(1)
-		if cxw < 1 && s.ctx[i] {
-			scale = cxw
-		}
-		f, ok := ix.feat[key]
+		f, w, qw, ok := ix.queryFeature(s, i, key, cxw)
+		wq += qw
 		if !ok {
-			wq += scale * ix.oovWeight(key)
 			continue
 		}
-		w := ix.weight(key, ix.idf[f])
-		wq += scale * w
 		for d := lo; d < hi; d++ {
 			if postingHas(ix.docPost[f], int32(d)) {
 				acc[d-lo] += w

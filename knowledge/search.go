@@ -51,6 +51,23 @@ func (ix *Index) prepareQuery(s *scratch, query string) float32 {
 	return cxw
 }
 
+// queryFeature looks up query feature i: its index feature (ok false when
+// the KB never uses it), its weight in matches, and what it adds to the
+// query's total. Context words weigh little in what an entry must cover, but
+// count in full when it does cover them.
+func (ix *Index) queryFeature(s *scratch, i int, key uint64, cxw float32) (f int32, w, qw float32, ok bool) {
+	scale := float32(1)
+	if cxw < 1 && s.ctx[i] {
+		scale = cxw
+	}
+	f, ok = ix.feat[key]
+	if !ok {
+		return 0, 0, scale * ix.oovWeight(key), false
+	}
+	w = ix.weight(key, ix.idf[f])
+	return f, w, scale * w, true
+}
+
 // rank returns the top k candidates, best first.
 func (ix *Index) rank(query string, k int) []Candidate {
 	s, _ := ix.pool.Get().(*scratch)
@@ -70,19 +87,11 @@ func (ix *Index) rank(query string, k int) []Candidate {
 	var wq float32
 	s.docSeen, s.entSeen = s.docSeen[:0], s.entSeen[:0]
 	for i, key := range s.features {
-		// Context words weigh little in what an entry must cover, but count in
-		// full when it does cover them.
-		scale := float32(1)
-		if cxw < 1 && s.ctx[i] {
-			scale = cxw
-		}
-		f, ok := ix.feat[key]
+		f, w, qw, ok := ix.queryFeature(s, i, key, cxw)
+		wq += qw
 		if !ok {
-			wq += scale * ix.oovWeight(key)
 			continue
 		}
-		w := ix.weight(key, ix.idf[f])
-		wq += scale * w
 		for _, d := range ix.docPost[f] {
 			if s.docAcc[d] == 0 {
 				s.docSeen = append(s.docSeen, d)
