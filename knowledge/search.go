@@ -143,6 +143,11 @@ func (ix *Index) rank(query string, k int) []Candidate {
 		if s.entBest[e] == 0 {
 			continue // only the answer mentions the words: never enough alone
 		}
+		// Most seen entries cannot enter a full shortlist: check their rank
+		// before building a candidate.
+		if len(top) == depth && !outranks(float64(ix.lexRank(s, e, wq)), int(e), top[depth-1]) {
+			continue
+		}
 		top = insertTop(top, depth, ix.lexCandidate(s, e, wq))
 	}
 	if ix.clf != nil && len(top) > 0 {
@@ -158,15 +163,23 @@ func (ix *Index) rank(query string, k int) []Candidate {
 	return top
 }
 
+// lexRank is the ranking mix of entry e: its best phrasing's F-score, how
+// much of the query its phrasings and its answer cover.
+func (ix *Index) lexRank(s *scratch, e int32, wq float32) float32 {
+	rw, aw := float32(ix.opts.RecallWeight), float32(ix.opts.AnswerWeight)
+	rec, ans := min(1, s.entRec[e]/wq), min(1, s.entAns[e]/wq)
+	return (1-rw)*s.entBest[e] + rw*rec + aw*ans
+}
+
 // lexCandidate scores entry e from the lexical accumulators.
 func (ix *Index) lexCandidate(s *scratch, e int32, wq float32) Candidate {
 	o := &ix.opts
-	rw, aw, crw, caw := float32(o.RecallWeight), float32(o.AnswerWeight), float32(o.ConfRecallWeight), float32(o.ConfAnswerWeight)
+	crw, caw := float32(o.ConfRecallWeight), float32(o.ConfAnswerWeight)
 	rec, ans := min(1, s.entRec[e]/wq), min(1, s.entAns[e]/wq)
 	// Ranking and confidence mix the same evidence differently: what the
 	// query covers orders close entries well, while what the matched
 	// phrasing covers says "this is the question" whatever the length.
-	rank := (1-rw)*s.entBest[e] + rw*rec + aw*ans
+	rank := ix.lexRank(s, e, wq)
 	conf := (1-crw)*s.entCover[e] + crw*rec + caw*ans
 	// A short query that matches well by the ranking mix keeps that
 	// confidence for choosing the answer; whether to offer anything at all
@@ -204,9 +217,12 @@ func insertTop(top []Candidate, k int, c Candidate) []Candidate {
 	return top
 }
 
-func better(a, b Candidate) bool {
-	if a.rank != b.rank {
-		return a.rank > b.rank
+func better(a, b Candidate) bool { return outranks(a.rank, a.pos, b) }
+
+// outranks reports whether an entry at pos with this rank sorts before b.
+func outranks(rank float64, pos int, b Candidate) bool {
+	if rank != b.rank {
+		return rank > b.rank
 	}
-	return a.pos < b.pos
+	return pos < b.pos
 }
