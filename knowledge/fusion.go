@@ -85,13 +85,15 @@ func (ix *Index) fuse(s *scratch, lex []Candidate, k int, wq float32) []Candidat
 	if atemp <= 0 {
 		atemp = temp
 	}
+	// The sharper one is only read for an entry both rankers put first.
+	agreeable := int(nbTop[0]) == lex[0].pos
 	var z, za float64
 	for _, c := range s.nbSeen {
 		d := bestLL - s.nbAcc[c]
 		if d < 40*temp {
 			z += math.Exp(float64(-d / temp))
 		}
-		if d < 40*atemp {
+		if agreeable && d < 40*atemp {
 			za += math.Exp(float64(-d / atemp))
 		}
 	}
