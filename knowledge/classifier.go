@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"math"
+	"sort"
 )
 
 // A second, different ranker: a multinomial Naive Bayes classifier over the
@@ -91,10 +92,36 @@ func (b *classifierBuilder) finish(classes int) *classifier {
 	for f, d := range b.df {
 		m.idf[f] = float32(math.Log(float64(classes+1) / (float64(d) + 0.5)))
 	}
-	// Per class, sparse counts: accumulate per document, merging by feature.
-	counts := make([]map[int32]float32, classes)
-	total := make([]float64, classes)
+	// Per class, dense counts over the features its documents touch; classes
+	// are finished in order, so each posting list comes out sorted by class.
+	sort.SliceStable(b.docs, func(i, j int) bool { return b.docs[i].class < b.docs[j].class })
+	m.post = make([][]nbPost, nf)
+	av := m.alpha * float64(nf)
+	m.base = make([]float32, classes)
+	for c := range m.base {
+		m.base[c] = float32(math.Log(m.alpha / av)) // a class with no training text
+	}
+	acc := make([]float32, nf)
+	mark := b.last // reused: feature → last class that touched it (+1)
+	clear(mark)
+	var touched []int32
+	flush := func(c int32, total float64) {
+		m.base[c] = float32(math.Log(m.alpha / (total + av)))
+		for _, f := range touched {
+			m.post[f] = append(m.post[f], nbPost{class: c, gain: float32(math.Log1p(float64(acc[f]) / m.alpha))})
+			acc[f] = 0
+		}
+		touched = touched[:0]
+	}
+	var total float64
+	cur := int32(-1)
 	for _, d := range b.docs {
+		if d.class != cur {
+			if cur >= 0 {
+				flush(cur, total)
+			}
+			cur, total = d.class, 0
+		}
 		var norm float64
 		for _, f := range d.feats {
 			norm += float64(m.idf[f]) * float64(m.idf[f])
@@ -103,41 +130,21 @@ func (b *classifierBuilder) finish(classes int) *classifier {
 			continue
 		}
 		scale := d.weight / float32(math.Sqrt(norm))
-		cm := counts[d.class]
-		if cm == nil {
-			cm = map[int32]float32{}
-			counts[d.class] = cm
-		}
 		for _, f := range d.feats {
+			if mark[f] != d.class+1 {
+				mark[f] = d.class + 1
+				touched = append(touched, f)
+			}
 			x := m.idf[f] * scale
-			cm[f] += x
-			total[d.class] += float64(x)
+			acc[f] += x
+			total += float64(x)
 		}
 	}
-	m.post = make([][]nbPost, nf)
-	m.base = make([]float32, classes)
-	av := m.alpha * float64(nf)
-	for c, cm := range counts {
-		m.base[c] = float32(math.Log(m.alpha / (total[c] + av)))
-		for f, x := range cm {
-			m.post[f] = append(m.post[f], nbPost{class: int32(c), gain: float32(math.Log1p(float64(x) / m.alpha))})
-		}
-	}
-	// Map iteration order is random: sort postings so float sums, and thus
-	// ties, are deterministic.
-	for _, p := range m.post {
-		sortPosts(p)
+	if cur >= 0 {
+		flush(cur, total)
 	}
 	b.docs, b.df, b.last = nil, nil, nil
 	return m
-}
-
-func sortPosts(p []nbPost) {
-	for i := 1; i < len(p); i++ {
-		for j := i; j > 0 && p[j].class < p[j-1].class; j-- {
-			p[j], p[j-1] = p[j-1], p[j]
-		}
-	}
 }
 
 // nbFeatureKeys appends unigram (non-stop), bigram and trigram keys, with a
