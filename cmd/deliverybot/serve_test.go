@@ -82,6 +82,29 @@ func (l *liveServer) waitMessages(t *testing.T, user string, n int) []wecom.Mess
 	}
 }
 
+// waitText waits until a message at index from or later contains want, returns its index,
+// and fails the test after a generous deadline.
+func (l *liveServer) waitText(t *testing.T, user string, from int, want string) int {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := l.fake.MessagesTo(user)
+		for i := from; i < len(got); i++ {
+			if strings.Contains(wecomtest.MessageText(got[i]), want) {
+				return i
+			}
+		}
+		if time.Now().After(deadline) {
+			var texts []string
+			for _, m := range got[min(from, len(got)):] {
+				texts = append(texts, wecomtest.MessageText(m))
+			}
+			t.Fatalf("no message containing %q after index %d; got %q", want, from, texts)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func TestServeEndToEndTextImageAndCardButton(t *testing.T) {
 	l := startServe(t, nil)
 	ctx := context.Background()
@@ -107,15 +130,14 @@ func TestServeEndToEndTextImageAndCardButton(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Wait for the photo step's prompt by its text: a step may send more than one message,
+	// so a message count would race the form.
+	n := l.waitText(t, "wulei", before+1, "（7/7）")
 	mediaID := l.fake.AddMedia(tinyPNG(), "image/png")
-	n := len(l.waitMessages(t, "wulei", before+8))
 	if _, err := l.cc.Deliver(ctx, l.cc.Image("wulei", mediaID, "")); err != nil {
 		t.Fatal(err)
 	}
-	msgs = l.waitMessages(t, "wulei", n+1)
-	if last := wecomtest.MessageText(msgs[len(msgs)-1]); !strings.Contains(last, "已收到 1 张照片") {
-		t.Fatalf("photo not taken by the form: %q", last)
-	}
+	l.waitText(t, "wulei", n+1, "已收到 1 张照片")
 	if l.fake.Calls("cgi-bin/media/get") == 0 {
 		t.Fatal("media/get never called")
 	}
