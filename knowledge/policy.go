@@ -57,7 +57,7 @@ func DefaultPolicy() Policy {
 		AnswerThreshold:  0.65,
 		MinMargin:        0.05,
 		SureThreshold:    0.8,
-		SuggestThreshold: 0.52,
+		SuggestThreshold: 0.50,
 		MarginBonus:      0,
 		AgreeBonus:       0.07,
 		AgreeMinProb:     0.95,
