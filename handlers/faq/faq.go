@@ -29,6 +29,9 @@ type Searcher interface {
 type Feedback interface {
 	RecordVote(ctx context.Context, entryID, userID string, v kbstore.Vote) (bool, error)
 	LogUnanswered(ctx context.Context, question string, at time.Time) error
+	// LogPick records that a user who asked question chose entryID from the
+	// "您是不是想问" choices: a 相似问法 the KB authors can add (kb gaps).
+	LogPick(ctx context.Context, question, entryID string, at time.Time) error
 }
 
 // Options configure the handler. Only KB is required.
@@ -95,6 +98,7 @@ func (h *Handler) Handle(ctx context.Context, req *bot.Request) ([]bot.Reply, er
 	case knowledge.Answer:
 		c := res.Choices[0]
 		req.Session.SetVar(varLastID, c.Entry.ID)
+		h.logPick(ctx, req, q, c.Entry)
 		req.Log.Info("faq answer", "entry", c.Entry.ID, "confidence", round2(c.Score))
 		return []bot.Reply{h.answerReply(c.Entry), feedbackCard(c.Entry)}, nil
 	case knowledge.Suggest:
@@ -131,6 +135,22 @@ func (h *Handler) logGap(ctx context.Context, req *bot.Request, q string) {
 	if err := h.opts.Feedback.LogUnanswered(ctx, q, req.Now); err != nil {
 		// Losing a gap record must not cost the user their reply.
 		req.Log.Warn("faq: could not log unanswered question", "err", err)
+	}
+}
+
+// logPick records the question last suggested for when the user then asks
+// exactly the question of one of the choices (a suggestion button, or its number).
+func (h *Handler) logPick(ctx context.Context, req *bot.Request, q string, e *knowledge.Entry) {
+	asked := req.Session.Var(varLastQuestion)
+	if asked == "" || strings.TrimSpace(q) != e.Question {
+		return
+	}
+	req.Session.SetVar(varLastQuestion, "")
+	if h.opts.Feedback == nil {
+		return
+	}
+	if err := h.opts.Feedback.LogPick(ctx, asked, e.ID, req.Now); err != nil {
+		req.Log.Warn("faq: could not log picked suggestion", "err", err)
 	}
 }
 

@@ -145,6 +145,20 @@ func TestCloseCandidatesAreSuggestedAndNumberPicksOne(t *testing.T) {
 	if len(out) != 2 || !strings.Contains(out[0].Markdown, "**"+picked+"**") {
 		t.Fatalf("picking 2 (%s) gave %+v", picked, out)
 	}
+	// The pick teaches the KB authors a new phrasing for that entry.
+	picks, err := e.fb.TopPicks(context.Background(), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantID := ix.Search(picked, 1).Choices[0].Entry.ID
+	if len(picks) != 1 || picks[0].Question != vague || picks[0].EntryID != wantID || picks[0].Count != 1 {
+		t.Fatalf("picks = %+v, want %q -> %s", picks, vague, wantID)
+	}
+	// Asking an entry's question outright, with no suggestions pending, teaches nothing.
+	e.h.Say("u2", picked)
+	if picks, _ := e.fb.TopPicks(context.Background(), 5); len(picks) != 1 {
+		t.Fatalf("a plain question was logged as a pick: %+v", picks)
+	}
 	// 都不是 turns the original question into a gap.
 	e.h.Say("u1", vague)
 	bottest.MustContain(t, e.h.SayText("u1", "3"), "暂时没有找到答案", vague)

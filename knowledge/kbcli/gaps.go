@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 
 	"deliverybot/knowledge"
 	"deliverybot/knowledge/kbstore"
@@ -35,46 +36,124 @@ func (c CLI) runGaps(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	questions := map[string]string{}
-	if kb, err := knowledge.Load(*kbPath); err == nil {
-		for _, e := range kb.Entries {
-			questions[e.ID] = e.Question
-		}
+	picks, err := st.TopPicks(ctx, *n)
+	if err != nil {
+		return err
 	}
+	kb := loadGapKB(*kbPath, stderr)
 	if *asJSON {
-		type rated struct {
-			kbstore.EntryFeedback
-			Question string `json:"question,omitempty"`
-		}
-		out := struct {
-			Unanswered []kbstore.Gap `json:"unanswered"`
-			Useless    []rated       `json:"useless"`
-		}{Unanswered: gaps, Useless: []rated{}}
-		if out.Unanswered == nil {
-			out.Unanswered = []kbstore.Gap{}
-		}
-		for _, u := range useless {
-			out.Useless = append(out.Useless, rated{u, questions[u.EntryID]})
-		}
-		return json.NewEncoder(stdout).Encode(out)
+		return json.NewEncoder(stdout).Encode(gapsJSON(kb, gaps, useless, picks))
 	}
-	fmt.Fprintln(stdout, "最常见的未回答问题：")
+	printGaps(stdout, kb, gaps, useless, picks)
+	return nil
+}
+
+func printGaps(w io.Writer, kb gapKB, gaps []kbstore.Gap, useless []kbstore.EntryFeedback, picks []kbstore.Pick) {
+	fmt.Fprintln(w, "最常见的未回答问题（及最接近的条目，供判断是补充相似问法还是新写条目）：")
 	if len(gaps) == 0 {
-		fmt.Fprintln(stdout, "  （暂无）")
+		fmt.Fprintln(w, "  （暂无）")
 	}
 	for i, g := range gaps {
-		fmt.Fprintf(stdout, "  %2d. %s（%d 次，最近 %s）\n", i+1, g.Question, g.Count, g.LastSeen.Local().Format("2006-01-02 15:04"))
+		fmt.Fprintf(w, "  %2d. %s（%d 次，最近 %s）\n", i+1, g.Question, g.Count, g.LastSeen.Local().Format("2006-01-02 15:04"))
+		if near, ok := kb.nearest(g.Question); ok {
+			fmt.Fprintf(w, "      最接近：%s %s（相似度 %.2f）\n", near.EntryID, near.Question, near.Confidence)
+		}
 	}
-	fmt.Fprintln(stdout, "被标为「没用」最多的条目：")
+	fmt.Fprintln(w, "用户在「您是不是想问」里选中的条目（可直接加为该条目的相似问法）：")
+	if len(picks) == 0 {
+		fmt.Fprintln(w, "  （暂无）")
+	}
+	for i, p := range picks {
+		fmt.Fprintf(w, "  %2d. %s → %s %s（%d 次）\n", i+1, p.Question, p.EntryID, kb.question(p.EntryID), p.Count)
+	}
+	fmt.Fprintln(w, "被标为「没用」最多的条目：")
 	if len(useless) == 0 {
-		fmt.Fprintln(stdout, "  （暂无）")
+		fmt.Fprintln(w, "  （暂无）")
 	}
 	for i, u := range useless {
-		q := questions[u.EntryID]
-		if q == "" {
-			q = "（知识库中已没有这个条目）"
-		}
-		fmt.Fprintf(stdout, "  %2d. %s %s（没用 %d，有用 %d）\n", i+1, u.EntryID, q, u.Useless, u.Useful)
+		fmt.Fprintf(w, "  %2d. %s %s（没用 %d，有用 %d）\n", i+1, u.EntryID, kb.question(u.EntryID), u.Useless, u.Useful)
 	}
-	return nil
+}
+
+// gapKB is the knowledge base as kb gaps uses it: entry questions by ID and an
+// index to name the entry closest to each unanswered question. Both are empty
+// when the KB cannot be loaded; the counts are still worth showing.
+type gapKB struct {
+	questions map[string]string
+	index     *knowledge.Index
+}
+
+func loadGapKB(path string, stderr io.Writer) gapKB {
+	g := gapKB{questions: map[string]string{}}
+	kb, err := knowledge.Load(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "提示：无法读取知识库 %s（%v），只列出计数。\n", path, err)
+		return g
+	}
+	for _, e := range kb.Entries {
+		g.questions[e.ID] = e.Question
+	}
+	if ix, err := knowledge.BuildIndex(kb.Entries, kb.Synonyms, kb.Options(knowledge.DefaultOptions())); err == nil {
+		g.index = ix
+	}
+	return g
+}
+
+func (g gapKB) question(id string) string {
+	if q, ok := g.questions[id]; ok {
+		return q
+	}
+	return "（知识库中已没有这个条目）"
+}
+
+// nearEntry is the best candidate for an unanswered question.
+type nearEntry struct {
+	EntryID    string  `json:"entry_id"`
+	Question   string  `json:"question"`
+	Confidence float64 `json:"confidence"`
+}
+
+func (g gapKB) nearest(q string) (nearEntry, bool) {
+	if g.index == nil {
+		return nearEntry{}, false
+	}
+	top, ok := g.index.Search(q, 1).Top()
+	if !ok {
+		return nearEntry{}, false
+	}
+	return nearEntry{EntryID: top.Entry.ID, Question: top.Entry.Question, Confidence: math.Round(top.Score*100) / 100}, true
+}
+
+func gapsJSON(kb gapKB, gaps []kbstore.Gap, useless []kbstore.EntryFeedback, picks []kbstore.Pick) any {
+	type gap struct {
+		kbstore.Gap
+		Nearest *nearEntry `json:"nearest,omitempty"`
+	}
+	type rated struct {
+		kbstore.EntryFeedback
+		Question string `json:"question,omitempty"`
+	}
+	type pick struct {
+		kbstore.Pick
+		EntryQuestion string `json:"entry_question,omitempty"`
+	}
+	out := struct {
+		Unanswered []gap   `json:"unanswered"`
+		Useless    []rated `json:"useless"`
+		Picked     []pick  `json:"picked"`
+	}{Unanswered: []gap{}, Useless: []rated{}, Picked: []pick{}}
+	for _, g := range gaps {
+		row := gap{Gap: g}
+		if near, ok := kb.nearest(g.Question); ok {
+			row.Nearest = &near
+		}
+		out.Unanswered = append(out.Unanswered, row)
+	}
+	for _, u := range useless {
+		out.Useless = append(out.Useless, rated{u, kb.questions[u.EntryID]})
+	}
+	for _, p := range picks {
+		out.Picked = append(out.Picked, pick{p, kb.questions[p.EntryID]})
+	}
+	return out
 }

@@ -139,6 +139,9 @@ func TestGapsListsUnansweredAndUseless(t *testing.T) {
 	if _, err := st.RecordVote(ctx, "vpn-install", "u1", kbstore.Useless); err != nil {
 		t.Fatal(err)
 	}
+	if err := st.LogPick(ctx, "vpn点了连接一直转圈", "vpn-cannot-login", time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	c := kbcli.CLI{Prefix: b.Prefix, Redis: func(context.Context) (redis.UniversalClient, func(), error) {
 		return b.Client, func() {}, nil
 	}}
@@ -146,14 +149,45 @@ func TestGapsListsUnansweredAndUseless(t *testing.T) {
 	if err != nil {
 		t.Fatal(err, out)
 	}
-	for _, want := range []string{"会议室怎么预订（3 次", "vpn-install VPN客户端怎么安装？（没用 1，有用 0）"} {
+	for _, want := range []string{
+		"会议室怎么预订（3 次",
+		"最接近：meeting-schedule 腾讯会议怎么预约会议？",
+		"vpn点了连接一直转圈 → vpn-cannot-login VPN登不上怎么办？（1 次）",
+		"vpn-install VPN客户端怎么安装？（没用 1，有用 0）",
+	} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("output lacks %q:\n%s", want, out)
 		}
 	}
-	out, err = run(t, c, "gaps", "--json")
-	if err != nil || !strings.Contains(out, `"unanswered":[{"question":"会议室怎么预订"`) {
+	out, err = run(t, c, "gaps", "--json", "--kb", demoKB)
+	if err != nil {
 		t.Fatalf("json gaps: %v\n%s", err, out)
+	}
+	var got struct {
+		Unanswered []struct {
+			Question string
+			Count    int
+			Nearest  struct {
+				EntryID string `json:"entry_id"`
+			}
+		}
+		Picked []struct {
+			Question      string
+			EntryID       string `json:"entry_id"`
+			EntryQuestion string `json:"entry_question"`
+		}
+		Useless []struct {
+			EntryID string `json:"entry_id"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("json gaps: %v\n%s", err, out)
+	}
+	if len(got.Unanswered) != 1 || got.Unanswered[0].Question != "会议室怎么预订" || got.Unanswered[0].Count != 3 ||
+		got.Unanswered[0].Nearest.EntryID != "meeting-schedule" ||
+		len(got.Picked) != 1 || got.Picked[0].EntryQuestion != "VPN登不上怎么办？" ||
+		len(got.Useless) != 1 || got.Useless[0].EntryID != "vpn-install" {
+		t.Fatalf("json gaps = %+v\n%s", got, out)
 	}
 }
 

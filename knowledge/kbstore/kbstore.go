@@ -16,8 +16,8 @@ import (
 	"deliverybot/knowledge"
 )
 
-// DefaultMaxGaps bounds how many distinct unanswered questions are kept; the
-// least frequent are dropped first.
+// DefaultMaxGaps bounds how many distinct unanswered questions (and, apart,
+// picked suggestions) are kept; the least frequent are dropped first.
 const DefaultMaxGaps = 5000
 
 // maxQuestionRunes caps what is stored of one question.
@@ -123,8 +123,9 @@ func (s *Store) TopUseless(ctx context.Context, n int) ([]EntryFeedback, error) 
 	return out, nil
 }
 
-// gapScript counts one unanswered question and trims the least frequent when
-// the log is full. KEYS: counts zset, text hash, last-seen hash.
+// gapScript counts one member of a counted log (unanswered questions, picked
+// suggestions) and trims the least frequent when the log is full.
+// KEYS: counts zset, text hash, last-seen hash.
 var gapScript = redis.NewScript(`
 redis.call('ZINCRBY', KEYS[1], 1, ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
@@ -151,16 +152,21 @@ func GapKey(question string) string {
 
 // LogUnanswered counts a question the bot had no answer for.
 func (s *Store) LogUnanswered(ctx context.Context, question string, at time.Time) error {
-	key := GapKey(question)
-	if key == "" {
-		return nil
-	}
-	keys := []string{s.key("gaps"), s.key("gaps", "text"), s.key("gaps", "seen")}
-	text := truncate(strings.TrimSpace(question), maxQuestionRunes)
-	if err := gapScript.Run(ctx, s.rdb, keys, key, text, at.Unix(), s.maxGaps).Err(); err != nil {
+	if err := s.count(ctx, "gaps", GapKey(question), question, at); err != nil {
 		return fmt.Errorf("kbstore: log unanswered: %w", err)
 	}
 	return nil
+}
+
+// count adds one to member of the counted log name (remembering the latest
+// wording and time) and trims the least frequent members when it is full.
+func (s *Store) count(ctx context.Context, name, member, text string, at time.Time) error {
+	if member == "" {
+		return nil
+	}
+	keys := []string{s.key(name), s.key(name, "text"), s.key(name, "seen")}
+	text = truncate(strings.TrimSpace(text), maxQuestionRunes)
+	return gapScript.Run(ctx, s.rdb, keys, member, text, at.Unix(), s.maxGaps).Err()
 }
 
 // Gap is a question people asked that the KB could not answer.
@@ -173,24 +179,30 @@ type Gap struct {
 
 // TopGaps returns up to n most frequent unanswered questions.
 func (s *Store) TopGaps(ctx context.Context, n int) ([]Gap, error) {
-	zs, err := s.rdb.ZRevRangeWithScores(ctx, s.key("gaps"), 0, int64(n)-1).Result()
+	gaps, err := s.top(ctx, "gaps", n)
 	if err != nil {
 		return nil, fmt.Errorf("kbstore: top gaps: %w", err)
 	}
-	if len(zs) == 0 {
-		return nil, nil
+	return gaps, nil
+}
+
+// top returns up to n most frequent members of the counted log name.
+func (s *Store) top(ctx context.Context, name string, n int) ([]Gap, error) {
+	zs, err := s.rdb.ZRevRangeWithScores(ctx, s.key(name), 0, int64(n)-1).Result()
+	if err != nil || len(zs) == 0 {
+		return nil, err
 	}
 	members := make([]string, len(zs))
 	for i, z := range zs {
 		members[i] = z.Member.(string)
 	}
-	texts, err := s.rdb.HMGet(ctx, s.key("gaps", "text"), members...).Result()
+	texts, err := s.rdb.HMGet(ctx, s.key(name, "text"), members...).Result()
 	if err != nil {
-		return nil, fmt.Errorf("kbstore: top gaps: %w", err)
+		return nil, err
 	}
-	seen, err := s.rdb.HMGet(ctx, s.key("gaps", "seen"), members...).Result()
+	seen, err := s.rdb.HMGet(ctx, s.key(name, "seen"), members...).Result()
 	if err != nil {
-		return nil, fmt.Errorf("kbstore: top gaps: %w", err)
+		return nil, err
 	}
 	out := make([]Gap, len(zs))
 	for i, z := range zs {
@@ -204,6 +216,48 @@ func (s *Store) TopGaps(ctx context.Context, n int) ([]Gap, error) {
 			}
 		}
 		out[i] = g
+	}
+	return out, nil
+}
+
+// Pick is a question a user asked in their own words and then answered with
+// one of the "您是不是想问" choices: a ready-made 相似问法 for that entry.
+type Pick struct {
+	Question string    `json:"question"`
+	EntryID  string    `json:"entry_id"`
+	Count    int64     `json:"count"`
+	LastSeen time.Time `json:"last_seen"`
+}
+
+// pickSep separates the entry ID from the question key in a pick's member;
+// neither an ID nor a normalised question contains it.
+const pickSep = "\x1f"
+
+// LogPick counts that a user who asked question chose entryID from the suggestions.
+func (s *Store) LogPick(ctx context.Context, question, entryID string, at time.Time) error {
+	key := GapKey(question)
+	if key == "" || entryID == "" {
+		return nil
+	}
+	if err := s.count(ctx, "picks", entryID+pickSep+key, question, at); err != nil {
+		return fmt.Errorf("kbstore: log pick: %w", err)
+	}
+	return nil
+}
+
+// TopPicks returns up to n most frequent (question, chosen entry) pairs.
+func (s *Store) TopPicks(ctx context.Context, n int) ([]Pick, error) {
+	rows, err := s.top(ctx, "picks", n)
+	if err != nil {
+		return nil, fmt.Errorf("kbstore: top picks: %w", err)
+	}
+	out := make([]Pick, 0, len(rows))
+	for _, r := range rows {
+		id, _, ok := strings.Cut(r.Key, pickSep)
+		if !ok {
+			continue
+		}
+		out = append(out, Pick{Question: r.Question, EntryID: id, Count: r.Count, LastSeen: r.LastSeen})
 	}
 	return out, nil
 }

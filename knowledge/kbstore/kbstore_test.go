@@ -109,6 +109,50 @@ func TestGapsCountedGroupedAndTrimmed(t *testing.T) {
 	}
 }
 
+func TestPicksCountedPerQuestionAndEntry(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	for _, b := range redistest.Both(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := kbstore.New(b.Client, b.Prefix)
+			picks := []struct{ q, id string }{
+				{"vpn一直转圈", "vpn-cannot-login"},
+				{"VPN一直转圈！", "vpn-cannot-login"}, // same question after normalising
+				{"vpn一直转圈", "vpn-unstable"},      // same words, another entry chosen
+				{"报销单怎么撤掉", "approval-withdraw"},
+				{"", "approval-withdraw"}, // nothing to learn from
+			}
+			for i, p := range picks {
+				if err := s.LogPick(ctx, p.q, p.id, t0.Add(time.Duration(i)*time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := s.TopPicks(ctx, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 3 {
+				t.Fatalf("TopPicks = %+v, want 3 pairs", got)
+			}
+			top := got[0]
+			if top.EntryID != "vpn-cannot-login" || top.Count != 2 || top.Question != "VPN一直转圈！" || !top.LastSeen.Equal(t0.Add(time.Minute)) {
+				t.Fatalf("top pick = %+v", top)
+			}
+			ids := map[string]bool{}
+			for _, p := range got[1:] {
+				ids[p.EntryID] = p.Count == 1
+			}
+			if !ids["vpn-unstable"] || !ids["approval-withdraw"] {
+				t.Fatalf("other picks = %+v", got[1:])
+			}
+			gaps, err := s.TopGaps(ctx, 10)
+			if err != nil || len(gaps) != 0 {
+				t.Fatalf("picks leaked into gaps: %+v, %v", gaps, err)
+			}
+		})
+	}
+}
+
 func TestKeysShareOneHashTagUnderPrefix(t *testing.T) {
 	b := redistest.Mini(t)
 	s := kbstore.New(b.Client, b.Prefix)
@@ -117,6 +161,9 @@ func TestKeysShareOneHashTagUnderPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := s.LogUnanswered(ctx, "问题", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LogPick(ctx, "问题", "e1", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range b.Mini.Keys() {
