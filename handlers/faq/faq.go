@@ -74,6 +74,7 @@ const (
 const (
 	varLastID       = "faq_last_id"       // entry last answered, for a bare 有用/没用
 	varLastQuestion = "faq_last_question" // question last suggested for, for 都不是
+	varLastChoices  = "faq_last_choices"  // entry IDs offered for it, space-separated (IDs have no spaces)
 )
 
 // Register installs the FAQ stage and the feedback/offer commands on r.
@@ -93,16 +94,26 @@ const minQuestionRunes = 4
 // Handle is the router's FAQ stage.
 func (h *Handler) Handle(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
 	q := req.Text()
+	// Suggestions are answered by the very next question or never: a later
+	// question that happens to equal a choice is not a pick.
+	asked, offered := req.Session.Var(varLastQuestion), req.Session.Var(varLastChoices)
+	if asked != "" {
+		req.Session.SetVar(varLastQuestion, "")
+		req.Session.SetVar(varLastChoices, "")
+	}
 	res := h.opts.KB.SearchContext(ctx, q, 5)
 	switch res.Decision {
 	case knowledge.Answer:
 		c := res.Choices[0]
 		req.Session.SetVar(varLastID, c.Entry.ID)
-		h.logPick(ctx, req, q, c.Entry)
+		if asked != "" && isPick(q, c.Entry, offered) {
+			h.logPick(ctx, req, asked, c.Entry)
+		}
 		req.Log.Info("faq answer", "entry", c.Entry.ID, "confidence", round2(c.Score))
 		return []bot.Reply{h.answerReply(c.Entry), feedbackCard(c.Entry)}, nil
 	case knowledge.Suggest:
 		req.Session.SetVar(varLastQuestion, truncate(q, 100))
+		req.Session.SetVar(varLastChoices, choiceIDs(res.Choices))
 		req.Log.Info("faq suggest", "top", res.Choices[0].Entry.ID, "confidence", round2(res.Choices[0].Score))
 		return []bot.Reply{suggestCard(res.Choices)}, nil
 	}
@@ -138,14 +149,30 @@ func (h *Handler) logGap(ctx context.Context, req *bot.Request, q string) {
 	}
 }
 
-// logPick records the question last suggested for when the user then asks
-// exactly the question of one of the choices (a suggestion button, or its number).
-func (h *Handler) logPick(ctx context.Context, req *bot.Request, q string, e *knowledge.Entry) {
-	asked := req.Session.Var(varLastQuestion)
-	if asked == "" || strings.TrimSpace(q) != e.Question {
-		return
+func choiceIDs(cs []knowledge.Candidate) string {
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.Entry.ID
 	}
-	req.Session.SetVar(varLastQuestion, "")
+	return strings.Join(ids, " ")
+}
+
+// isPick: q is exactly the question of e (what its suggestion button, or its
+// number, sends) and e was one of the entries offered.
+func isPick(q string, e *knowledge.Entry, offered string) bool {
+	if strings.TrimSpace(q) != e.Question {
+		return false
+	}
+	for _, id := range strings.Fields(offered) {
+		if id == e.ID {
+			return true
+		}
+	}
+	return false
+}
+
+// logPick records that the user who asked asked then chose e from the suggestions.
+func (h *Handler) logPick(ctx context.Context, req *bot.Request, asked string, e *knowledge.Entry) {
 	if h.opts.Feedback == nil {
 		return
 	}

@@ -154,8 +154,12 @@ func TestCloseCandidatesAreSuggestedAndNumberPicksOne(t *testing.T) {
 	if len(picks) != 1 || picks[0].Question != vague || picks[0].EntryID != wantID || picks[0].Count != 1 {
 		t.Fatalf("picks = %+v, want %q -> %s", picks, vague, wantID)
 	}
-	// Asking an entry's question outright, with no suggestions pending, teaches nothing.
+	// Asking an entry's question outright teaches nothing: with no suggestions
+	// pending, or after another question has superseded them.
 	e.h.Say("u2", picked)
+	e.h.Say("u3", vague)
+	e.h.Say("u3", "VPN怎么安装")
+	e.h.Say("u3", picked)
 	if picks, _ := e.fb.TopPicks(context.Background(), 5); len(picks) != 1 {
 		t.Fatalf("a plain question was logged as a pick: %+v", picks)
 	}
