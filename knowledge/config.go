@@ -38,6 +38,11 @@ type PolicyConfig struct {
 	DisagreePenalty  *float64 `yaml:"disagree_penalty"`
 }
 
+// fixesSuggestThreshold: the author chose the suggest threshold, so it is not calibrated.
+func (c *KBConfig) fixesSuggestThreshold() bool {
+	return c != nil && c.Policy != nil && c.Policy.SuggestThreshold != nil
+}
+
 // Apply returns p with the configured fields replaced.
 func (c *KBConfig) Apply(p Policy) Policy {
 	if c == nil || c.Policy == nil {

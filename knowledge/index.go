@@ -58,6 +58,10 @@ type Options struct {
 	// AgreeTemperature is the (sharper) temperature of the posterior the
 	// policy's agreement evidence uses; 0 means NBTemperature.
 	AgreeTemperature float64 `json:"agree_temperature" yaml:"agree_temperature"`
+	// Calibrate moves the suggest threshold to the KB being loaded (see
+	// calibrate.go) unless its kb.yaml sets suggest_threshold. Only LoadIndex
+	// and KB.IndexOptions apply it; BuildIndex takes the policy as given.
+	Calibrate bool `json:"calibrate" yaml:"calibrate"`
 }
 
 // DefaultOptions are the tuned defaults (see kb eval and quality_test.go).
@@ -81,6 +85,7 @@ func DefaultOptions() Options {
 		NBAnswerWeight:   0.5,
 		NBTemperature:    30,
 		AgreeTemperature: 10,
+		Calibrate:        true,
 	}
 }
 
@@ -102,6 +107,7 @@ type Index struct {
 	docW     []float32        // phrasing doc → total feature weight
 	docText  []string         // phrasing doc → original phrasing (for display)
 	clf      *classifier      // the second ranker; nil when FusionWeight is 0
+	cal      Calibration      // how the suggest threshold was adapted (LoadIndex)
 
 	pool sync.Pool // *scratch
 }
@@ -284,6 +290,10 @@ func (ix *Index) Entry(id string) (*Entry, bool) {
 
 // Options returns the options the index was built with.
 func (ix *Index) Options() Options { return ix.opts }
+
+// Calibration is how LoadIndex adapted the suggest threshold to this KB (zero
+// for an index built directly with BuildIndex).
+func (ix *Index) Calibration() Calibration { return ix.cal }
 
 // Normalize exposes the index's normaliser (synonyms included).
 func (ix *Index) Normalize(s string) string { return ix.norm.Normalize(s) }

@@ -168,9 +168,30 @@ func LoadIndex(path string, opts Options, strict bool) (*Index, *KB, error) {
 	if len(kb.Entries) == 0 {
 		return nil, kb, fmt.Errorf("知识库 %s 没有任何有效条目", path)
 	}
-	ix, err := BuildIndex(kb.Entries, kb.Synonyms, kb.Options(opts))
+	opts, cal, err := kb.IndexOptions(opts)
 	if err != nil {
 		return nil, kb, err
 	}
+	ix, err := BuildIndex(kb.Entries, kb.Synonyms, opts)
+	if err != nil {
+		return nil, kb, err
+	}
+	ix.cal = cal
 	return ix, kb, nil
+}
+
+// IndexOptions returns opts with the thresholds of kb.yaml applied and then,
+// when opts.Calibrate is set and kb.yaml does not fix suggest_threshold, the
+// suggest threshold calibrated to this KB (calibrate.go).
+func (kb *KB) IndexOptions(opts Options) (Options, Calibration, error) {
+	opts = kb.Options(opts)
+	if !opts.Calibrate || kb.Config.fixesSuggestThreshold() {
+		return opts, Calibration{}, nil
+	}
+	cal, err := Calibrate(kb.Entries, kb.Synonyms, opts)
+	if err != nil {
+		return opts, Calibration{}, err
+	}
+	opts.Policy = cal.Apply(opts.Policy)
+	return opts, cal, nil
 }

@@ -60,7 +60,8 @@ func Open(path string, opts Options, log *slog.Logger) (*Store, error) {
 		log.Warn("kb row rejected", "file", p.File, "line", p.Line, "reason", p.Reason)
 	}
 	s.swap(ix, nil, stamp)
-	log.Info("kb loaded", "path", path, "entries", ix.Len(), "files", len(kb.Files))
+	log.Info("kb loaded", "path", path, "entries", ix.Len(), "files", len(kb.Files),
+		"suggest_threshold", round3(ix.Options().Policy.SuggestThreshold), "calibration_shift", round3(ix.Calibration().Shift))
 	return s, nil
 }
 
@@ -117,7 +118,8 @@ func (s *Store) Reload(ctx context.Context) error {
 	}
 	old := s.cur.Load()
 	s.swap(ix, sem, stamp)
-	s.log.Info("kb reloaded", "path", s.path, "entries", ix.Len(), "previous", old.ix.Len(), "embeddings", sem != nil)
+	s.log.Info("kb reloaded", "path", s.path, "entries", ix.Len(), "previous", old.ix.Len(), "embeddings", sem != nil,
+		"suggest_threshold", round3(ix.Options().Policy.SuggestThreshold), "calibration_shift", round3(ix.Calibration().Shift))
 	return nil
 }
 

@@ -56,8 +56,15 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, p := range kb.Problems {
 		fmt.Fprintf(stderr, "注意：%s\n", p.Error())
 	}
-	// Thresholds: built-in defaults, then the KB's kb.yaml, then flags given here.
-	opts := kb.Options(knowledge.DefaultOptions())
+	// Thresholds: built-in defaults, then the KB's kb.yaml (or the KB's
+	// calibration, as chat and serve apply it), then flags given here.
+	// The baseline is not calibrated: calibration measures this engine.
+	base := knowledge.DefaultOptions()
+	base.Calibrate = !*baseline
+	opts, cal, err := kb.IndexOptions(base)
+	if err != nil {
+		return err
+	}
 	overridePolicy(fs, &opts.Policy, flagPolicy)
 	var r knowledge.Retriever
 	var fused *semanticRetriever
@@ -93,6 +100,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		name = "检索＋向量融合"
 	}
 	fmt.Fprintf(stdout, "%s：%s（%d 条）  查询集：%s\n", name, *kbPath, len(kb.Entries), *queries)
+	fmt.Fprintf(stdout, "阈值：直接回答 %.2f，给出建议 %.2f%s\n", opts.Policy.AnswerThreshold, opts.Policy.SuggestThreshold, calibrationNote(cal))
 	fmt.Fprintf(stdout, "n              %d（范围内 %d，超出范围 %d）\n", m.N, d.InScope, d.OutOfScope)
 	fmt.Fprintf(stdout, "hit_at_1       %.4f\n", m.HitAt1)
 	fmt.Fprintf(stdout, "hit_at_3       %.4f\n", m.HitAt3)
@@ -110,6 +118,15 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	return nil
+}
+
+// calibrationNote explains a calibrated suggest threshold to the KB author.
+func calibrationNote(c knowledge.Calibration) string {
+	if c.Shift == 0 {
+		return ""
+	}
+	return fmt.Sprintf("（已按本知识库自动校准 %+.2f：校准点 %.2f，由 %d 个相似问法和 %d 个跨条目问法估出；在 kb.yaml 写明 suggest_threshold 可关闭）",
+		c.Shift, c.Point, c.InScope, c.OutOfScope)
 }
 
 // policyFlags lets kb eval try thresholds without editing kb.yaml.

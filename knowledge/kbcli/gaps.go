@@ -93,7 +93,9 @@ func loadGapKB(path string, stderr io.Writer) gapKB {
 	for _, e := range kb.Entries {
 		g.questions[e.ID] = e.Question
 	}
-	if ix, err := knowledge.BuildIndex(kb.Entries, kb.Synonyms, kb.Options(knowledge.DefaultOptions())); err == nil {
+	if opts, _, err := kb.IndexOptions(knowledge.DefaultOptions()); err != nil {
+		fmt.Fprintf(stderr, "提示：无法校准知识库（%v），不显示最接近的条目。\n", err)
+	} else if ix, err := knowledge.BuildIndex(kb.Entries, kb.Synonyms, opts); err == nil {
 		g.index = ix
 	}
 	return g
