@@ -32,6 +32,8 @@ type Feedback interface {
 	// LogPick records that a user who asked question chose entryID from the
 	// "您是不是想问" choices: a 相似问法 the KB authors can add (kb gaps).
 	LogPick(ctx context.Context, question, entryID string, at time.Time) error
+	// RetractPick takes a pick back when the user rates the picked entry 没用.
+	RetractPick(ctx context.Context, question, entryID string) error
 }
 
 // Options configure the handler. Only KB is required.
@@ -75,6 +77,7 @@ const (
 	varLastID       = "faq_last_id"       // entry last answered, for a bare 有用/没用
 	varLastQuestion = "faq_last_question" // question last suggested for, for 都不是
 	varLastChoices  = "faq_last_choices"  // entry IDs offered for it, space-separated (IDs have no spaces)
+	varLastPick     = "faq_last_pick"     // "<entry ID> <question>" of a pick just logged
 )
 
 // Register installs the FAQ stage and the feedback/offer commands on r.
@@ -97,9 +100,10 @@ func (h *Handler) Handle(ctx context.Context, req *bot.Request) ([]bot.Reply, er
 	// Suggestions are answered by the very next question or never: a later
 	// question that happens to equal a choice is not a pick.
 	asked, offered := req.Session.Var(varLastQuestion), req.Session.Var(varLastChoices)
-	if asked != "" {
-		req.Session.SetVar(varLastQuestion, "")
-		req.Session.SetVar(varLastChoices, "")
+	for _, v := range []string{varLastQuestion, varLastChoices, varLastPick} {
+		if req.Session.Var(v) != "" {
+			req.Session.SetVar(v, "")
+		}
 	}
 	res := h.opts.KB.SearchContext(ctx, q, 5)
 	switch res.Decision {
@@ -178,6 +182,20 @@ func (h *Handler) logPick(ctx context.Context, req *bot.Request, asked string, e
 	}
 	if err := h.opts.Feedback.LogPick(ctx, asked, e.ID, req.Now); err != nil {
 		req.Log.Warn("faq: could not log picked suggestion", "err", err)
+		return
+	}
+	req.Session.SetVar(varLastPick, e.ID+" "+asked)
+}
+
+// retractPick: 没用 on the entry just picked means the pick taught nothing.
+func (h *Handler) retractPick(ctx context.Context, req *bot.Request, entryID string) {
+	id, asked, ok := strings.Cut(req.Session.Var(varLastPick), " ")
+	if !ok || id != entryID || h.opts.Feedback == nil {
+		return
+	}
+	req.Session.SetVar(varLastPick, "")
+	if err := h.opts.Feedback.RetractPick(ctx, asked, id); err != nil {
+		req.Log.Warn("faq: could not retract picked suggestion", "err", err)
 	}
 }
 
@@ -195,6 +213,9 @@ func (h *Handler) vote(v kbstore.Vote) bot.HandlerFunc {
 			if _, err := h.opts.Feedback.RecordVote(ctx, id, req.UserID(), v); err != nil {
 				return nil, fmt.Errorf("faq: record vote: %w", err)
 			}
+		}
+		if v == kbstore.Useless {
+			h.retractPick(ctx, req, id)
 		}
 		req.Log.Info("faq feedback", "entry", id, "vote", string(v))
 		if v == kbstore.Useful {

@@ -163,6 +163,16 @@ func TestCloseCandidatesAreSuggestedAndNumberPicksOne(t *testing.T) {
 	if picks, _ := e.fb.TopPicks(context.Background(), 5); len(picks) != 1 {
 		t.Fatalf("a plain question was logged as a pick: %+v", picks)
 	}
+	// 没用 on the entry just picked takes the pick back.
+	e.h.Say("u4", vague)
+	e.h.Say("u4", "2")
+	if picks, _ := e.fb.TopPicks(context.Background(), 5); len(picks) != 1 || picks[0].Count != 2 {
+		t.Fatalf("second pick not counted: %+v", picks)
+	}
+	bottest.MustContain(t, e.h.SayText("u4", "没用"), "抱歉没帮上忙")
+	if picks, _ := e.fb.TopPicks(context.Background(), 5); len(picks) != 1 || picks[0].Count != 1 {
+		t.Fatalf("没用 did not retract the pick: %+v", picks)
+	}
 	// 都不是 turns the original question into a gap.
 	e.h.Say("u1", vague)
 	bottest.MustContain(t, e.h.SayText("u1", "3"), "暂时没有找到答案", vague)

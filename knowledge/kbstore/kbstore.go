@@ -245,6 +245,33 @@ func (s *Store) LogPick(ctx context.Context, question, entryID string, at time.T
 	return nil
 }
 
+// uncountScript takes one off a member of a counted log, removing it at zero
+// (a member that was never counted, or was trimmed, stays absent).
+// KEYS: counts zset, text hash, last-seen hash.
+var uncountScript = redis.NewScript(`
+local n = redis.call('ZINCRBY', KEYS[1], -1, ARGV[1])
+if tonumber(n) <= 0 then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('HDEL', KEYS[3], ARGV[1])
+end
+return 1
+`)
+
+// RetractPick takes back one LogPick: the user rated the entry they picked 没用,
+// so their question is not a phrasing of it after all.
+func (s *Store) RetractPick(ctx context.Context, question, entryID string) error {
+	key := GapKey(question)
+	if key == "" || entryID == "" {
+		return nil
+	}
+	keys := []string{s.key("picks"), s.key("picks", "text"), s.key("picks", "seen")}
+	if err := uncountScript.Run(ctx, s.rdb, keys, entryID+pickSep+key).Err(); err != nil {
+		return fmt.Errorf("kbstore: retract pick: %w", err)
+	}
+	return nil
+}
+
 // TopPicks returns up to n most frequent (question, chosen entry) pairs.
 func (s *Store) TopPicks(ctx context.Context, n int) ([]Pick, error) {
 	rows, err := s.top(ctx, "picks", n)

@@ -149,6 +149,25 @@ func TestPicksCountedPerQuestionAndEntry(t *testing.T) {
 			if err != nil || len(gaps) != 0 {
 				t.Fatalf("picks leaked into gaps: %+v, %v", gaps, err)
 			}
+			// Retracting: once from two, then the last one (gone), then one never logged.
+			for _, r := range []struct{ q, id string }{
+				{"vpn一直转圈", "vpn-cannot-login"}, {"报销单怎么撤掉", "approval-withdraw"}, {"从没问过", "vpn-install"},
+			} {
+				if err := s.RetractPick(ctx, r.q, r.id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err = s.TopPicks(ctx, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			left := map[string]int64{}
+			for _, p := range got {
+				left[p.EntryID] = p.Count
+			}
+			if len(got) != 2 || left["vpn-cannot-login"] != 1 || left["vpn-unstable"] != 1 {
+				t.Fatalf("after retracting: %+v", got)
+			}
 		})
 	}
 }
