@@ -132,4 +132,12 @@ func TestLintFindsDuplicates(t *testing.T) {
 	if !found {
 		t.Fatalf("near duplicates = %v, want c/d", kinds[LintNearDuplicate])
 	}
+	// Every entry here has fewer than MinSimilar 相似问法: advice, not a failure.
+	if len(kinds[LintFewPhrasings]) != 5 || !LintFewPhrasings.Warning() || LintDuplicate.Warning() {
+		t.Fatalf("few-phrasings advice = %v", kinds[LintFewPhrasings])
+	}
+	rich := &KB{Synonyms: DefaultSynonyms(), Entries: []Entry{{ID: "r", Question: "VPN怎么安装", Answer: "x", Similar: []string{"vpn在哪下载", "怎么装vpn", "新电脑装vpn"}}}}
+	if got := Lint(rich); len(got) != 0 {
+		t.Fatalf("an entry with %d 相似问法 got %v", MinSimilar, got)
+	}
 }

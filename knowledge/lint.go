@@ -13,7 +13,15 @@ const (
 	LintDuplicate      LintKind = "duplicate"       // two entries share a phrasing after normalisation
 	LintNearDuplicate  LintKind = "near_duplicate"  // two entries' questions are very similar
 	LintSelfDuplicated LintKind = "self_duplicated" // an entry lists the same phrasing twice
+	LintFewPhrasings   LintKind = "few_phrasings"   // an entry has fewer than MinSimilar 相似问法
 )
+
+// MinSimilar is how many 相似问法 an entry should have: users' own words match
+// an entry mostly through them (see knowledge/README.md, calibration).
+const MinSimilar = 3
+
+// Warning reports whether the finding is advice rather than a mistake to fix.
+func (k LintKind) Warning() bool { return k == LintNearDuplicate || k == LintFewPhrasings }
 
 // LintIssue is one finding. Duplicates make the bot hesitate between entries
 // ("您是不是想问") where authors meant one answer.
@@ -45,6 +53,17 @@ func Lint(kb *KB) []LintIssue {
 	}
 	issues = append(issues, exactDuplicates(ix)...)
 	issues = append(issues, nearDuplicates(ix)...)
+	return append(issues, fewPhrasings(kb.Entries)...)
+}
+
+func fewPhrasings(entries []Entry) []LintIssue {
+	var issues []LintIssue
+	for _, e := range entries {
+		if n := len(e.Similar); n < MinSimilar {
+			issues = append(issues, LintIssue{Kind: LintFewPhrasings, A: e.ID, Score: float64(n),
+				Detail: fmt.Sprintf("%s（%s）只有 %d 个相似问法：补到 %d 个以上用户自己的说法（可从 kb gaps 里找），回答率会更高", e.ID, e.Source, n, MinSimilar)})
+		}
+	}
 	return issues
 }
 

@@ -32,7 +32,7 @@ func runLint(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	issues := knowledge.Lint(kb)
 	failing := 0
 	for _, is := range issues {
-		if is.Kind != knowledge.LintNearDuplicate {
+		if !is.Kind.Warning() {
 			failing++
 		}
 	}
@@ -49,6 +49,7 @@ func runLint(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			knowledge.LintDuplicate:      "重复",
 			knowledge.LintSelfDuplicated: "重复说法",
 			knowledge.LintNearDuplicate:  "近似重复",
+			knowledge.LintFewPhrasings:   "相似问法偏少",
 		}
 		for _, is := range issues {
 			loc := ""
@@ -57,7 +58,10 @@ func runLint(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			fmt.Fprintf(stdout, "[%s] %s%s\n", labels[is.Kind], loc, is.Detail)
 		}
-		fmt.Fprintf(stdout, "%s：%d 条，%d 个问题需要修正，%d 个近似重复提醒。\n", dir, len(kb.Entries), failing, len(issues)-failing)
+		fmt.Fprintf(stdout, "%s：%d 条，%d 个问题需要修正，%d 个提醒。\n", dir, len(kb.Entries), failing, len(issues)-failing)
+		if _, cal, err := kb.IndexOptions(knowledge.DefaultOptions()); err == nil && cal.Shift != 0 {
+			fmt.Fprintf(stdout, "提示：按本知识库的相似问法自动校准，「您是不是想问」的阈值调整 %+.2f（校准点 %.2f，默认知识库为 0.50）。\n", cal.Shift, cal.Point)
+		}
 	}
 	if failing > 0 {
 		return errors.New("知识库检查未通过")
