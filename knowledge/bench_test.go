@@ -134,6 +134,19 @@ func BenchmarkBuild10k(b *testing.B) {
 	}
 }
 
+// BenchmarkCalibrate10k is what calibration adds to loading a 10k-entry KB
+// (it samples, so larger KBs cost about the same).
+func BenchmarkCalibrate10k(b *testing.B) {
+	entries := syntheticEntries(10000, 1)
+	syn := DefaultSynonyms()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Calibrate(entries, syn, DefaultOptions()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkMemoryPerEntry reports the heap an index of 10k entries holds per
 // entry, beyond the entries themselves.
 func BenchmarkMemoryPerEntry(b *testing.B) {
