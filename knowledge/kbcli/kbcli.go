@@ -34,11 +34,12 @@ const usage = `用法：deliverybot kb <子命令> [参数]
   import FILE [--kb DIR] [--dry-run] [--json]
         校验并导入 .md/.csv/.xlsx：报告每个坏行（含行号和原因），只把好的行写入 DIR/<文件名>.csv（先写临时文件再改名）
   lint [DIR] [--json]
-        检查坏行、重复和近似重复的问题；有坏行或重复时返回错误
+        检查坏行、重复和近似重复的问题、相似问法偏少的条目；有坏行或重复时返回错误
   eval --kb PATH --queries FILE [--json] [--baseline] [--misses] [--embed]
         评估检索质量：n、hit_at_1、hit_at_3、mrr、oos_rejection、answered_rate（--embed 融合 DELIVERYBOT_EMBED_* 配置的向量检索）
-  gaps [--n 20] [--json]
-        列出最常被问到却没有答案的问题，以及被标为「没用」最多的条目
+  gaps [--n 20] [--kb PATH] [--json]
+        列出最常被问到却没有答案的问题（附最接近的条目）、用户在「您是不是想问」里选中的问法（可加为相似问法），
+        以及被标为「没用」最多的条目
   reload [--kb PATH] [--pid N | --pidfile FILE]
         严格校验知识库；给出进程号时向运行中的服务发送 SIGHUP，让它原子地换上新索引
         （服务也会每隔几秒检查文件变化并自动重新加载；校验失败时继续使用旧索引）
