@@ -18,6 +18,10 @@ type Entry struct {
 	Answer   string   `json:"answer"`
 	Similar  []string `json:"similar,omitempty"`
 	Category string   `json:"category,omitempty"`
+	// Related are IDs of look-alike entries the answer points to ("相关:").
+	// They are shown, never indexed: words of another entry's question in
+	// this one's answer would pull its queries here.
+	Related []string `json:"related,omitempty"`
 	// Source is where the entry was read, e.g. "vpn.md:12" or "faq.xlsx:行 7".
 	Source string `json:"source,omitempty"`
 }

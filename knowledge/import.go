@@ -121,13 +121,26 @@ func lineOf(source string) int {
 	return n
 }
 
-// EncodeCSV writes entries in the KB's CSV format (header id,question,answer,similar,category).
+// EncodeCSV writes entries in the KB's CSV format (header id,question,answer,similar,category,
+// plus related when any entry has related entries).
 func EncodeCSV(entries []Entry) []byte {
+	related := false
+	for _, e := range entries {
+		related = related || len(e.Related) > 0
+	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write(TableColumns)
+	header := TableColumns
+	if related {
+		header = append(append([]string(nil), TableColumns...), "related")
+	}
+	_ = w.Write(header)
 	for _, e := range entries {
-		_ = w.Write([]string{e.ID, e.Question, e.Answer, strings.Join(e.Similar, "|"), e.Category})
+		row := []string{e.ID, e.Question, e.Answer, strings.Join(e.Similar, "|"), e.Category}
+		if related {
+			row = append(row, strings.Join(e.Related, "|"))
+		}
+		_ = w.Write(row)
 	}
 	w.Flush()
 	return buf.Bytes()

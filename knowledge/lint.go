@@ -14,6 +14,7 @@ const (
 	LintNearDuplicate  LintKind = "near_duplicate"  // two entries' questions are very similar
 	LintSelfDuplicated LintKind = "self_duplicated" // an entry lists the same phrasing twice
 	LintFewPhrasings   LintKind = "few_phrasings"   // an entry has fewer than MinSimilar 相似问法
+	LintBadRelated     LintKind = "bad_related"     // a 相关 ID that is no other entry of the KB
 )
 
 // MinSimilar is how many 相似问法 an entry should have: users' own words match
@@ -53,7 +54,25 @@ func Lint(kb *KB) []LintIssue {
 	}
 	issues = append(issues, exactDuplicates(ix)...)
 	issues = append(issues, nearDuplicates(ix)...)
+	issues = append(issues, badRelated(kb.Entries)...)
 	return append(issues, fewPhrasings(kb.Entries)...)
+}
+
+func badRelated(entries []Entry) []LintIssue {
+	ids := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		ids[e.ID] = true
+	}
+	var issues []LintIssue
+	for _, e := range entries {
+		for _, r := range e.Related {
+			if r == e.ID || !ids[r] {
+				issues = append(issues, LintIssue{Kind: LintBadRelated, A: e.ID, B: r,
+					Detail: fmt.Sprintf("%s（%s）的相关条目 %s 不是本知识库的另一个条目", e.ID, e.Source, r)})
+			}
+		}
+	}
+	return issues
 }
 
 func fewPhrasings(entries []Entry) []LintIssue {

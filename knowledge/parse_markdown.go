@@ -82,6 +82,8 @@ func (p *mdParser) applyMeta(line int, key, val string) {
 		p.cur.Category = val
 	case "similar":
 		p.cur.Similar = append(p.cur.Similar, splitSimilar(val)...)
+	case "related":
+		p.cur.Related = append(p.cur.Related, splitSimilar(val)...)
 	}
 }
 
@@ -119,6 +121,8 @@ func metaLine(s string) (key, val string, ok bool) {
 		return "category", v, true
 	case "相似问法", "similar":
 		return "similar", v, true
+	case "相关", "相关问题", "related":
+		return "related", v, true
 	}
 	return "", "", false
 }

@@ -20,6 +20,7 @@ var headerAliases = map[string]string{
 	"answer": "answer", "答案": "answer", "回答": "answer",
 	"similar": "similar", "相似问法": "similar",
 	"category": "category", "分类": "category",
+	"related": "related", "相关": "related", "相关问题": "related",
 }
 
 // tableRow is one data row with the line/row number it came from.
@@ -131,7 +132,7 @@ func tableHeader(cells []string) (map[string]int, string) {
 		}
 		key, ok := headerAliases[name]
 		if !ok {
-			return nil, fmt.Sprintf("表头有未知的列 %q（应为 id,question,answer,similar,category）", c)
+			return nil, fmt.Sprintf("表头有未知的列 %q（应为 id,question,answer,similar,category，可选 related）", c)
 		}
 		if _, dup := cols[key]; dup {
 			return nil, fmt.Sprintf("表头的列 %q 重复", c)
@@ -160,6 +161,7 @@ func tableEntry(cols map[string]int, cells []string) (Entry, string) {
 		Answer:   get("answer"),
 		Similar:  splitSimilar(get("similar")),
 		Category: get("category"),
+		Related:  splitSimilar(get("related")),
 	}
 	if e.ID == "" && e.Question != "" {
 		e.ID = GenerateID(e.Question)

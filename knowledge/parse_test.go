@@ -181,3 +181,41 @@ func TestLoadDirectory(t *testing.T) {
 		t.Fatal("missing path accepted")
 	}
 }
+
+// 相关 names look-alike entries: kept on the entry in every format, never in the answer text.
+func TestRelatedEntriesParsedInEveryFormat(t *testing.T) {
+	md := "## 密码忘了怎么重置？\nid: pw-reset\n相似问法: 忘记密码\n相关: pw-expired | 账号被锁\n1. 点「忘记密码」。\n\n" +
+		"## 密码过期了怎么办？\nid: pw-expired\nrelated: pw-reset\n1. 按提示修改。\n"
+	entries, errs := ParseMarkdown(strings.NewReader(md), "a.md")
+	if len(errs) != 0 || len(entries) != 2 {
+		t.Fatalf("entries %+v, errors %+v", entries, errs)
+	}
+	if !reflect.DeepEqual(entries[0].Related, []string{"pw-expired", "账号被锁"}) || strings.Contains(entries[0].Answer, "相关") ||
+		!reflect.DeepEqual(entries[1].Related, []string{"pw-reset"}) {
+		t.Fatalf("related = %q / %q, answer %q", entries[0].Related, entries[1].Related, entries[0].Answer)
+	}
+	csvText := "id,问题,答案,相关问题\npw-reset,密码忘了怎么重置？,点忘记密码,pw-expired\n"
+	rows, errs := ParseCSV(strings.NewReader(csvText), "a.csv")
+	if len(errs) != 0 || len(rows) != 1 || !reflect.DeepEqual(rows[0].Related, []string{"pw-expired"}) {
+		t.Fatalf("csv rows %+v, errors %+v", rows, errs)
+	}
+	// Written back by kb import, the related column survives a round trip.
+	back, errs := ParseCSV(bytes.NewReader(EncodeCSV(entries)), "b.csv")
+	if len(errs) != 0 || !reflect.DeepEqual(back[0].Related, entries[0].Related) {
+		t.Fatalf("round trip: %+v, %+v", back, errs)
+	}
+	if plain := string(EncodeCSV(rows[:0])); strings.Contains(plain, "related") {
+		t.Fatalf("related column written with no related entries: %q", plain)
+	}
+	// A 相关 ID that is not another entry is a lint failure.
+	kb := &KB{Synonyms: DefaultSynonyms(), Entries: entries}
+	var bad []string
+	for _, is := range Lint(kb) {
+		if is.Kind == LintBadRelated {
+			bad = append(bad, is.A+"->"+is.B)
+		}
+	}
+	if !reflect.DeepEqual(bad, []string{"pw-reset->账号被锁"}) || LintBadRelated.Warning() {
+		t.Fatalf("bad related = %v", bad)
+	}
+}

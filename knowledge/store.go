@@ -88,6 +88,9 @@ func (s *Store) Semantic() *Semantic { return s.cur.Load().sem }
 // Path is the KB path the store reloads from.
 func (s *Store) Path() string { return s.path }
 
+// Entry looks an entry up by ID in the current index.
+func (s *Store) Entry(id string) (*Entry, bool) { return s.cur.Load().ix.Entry(id) }
+
 // Search queries the current index (lexical retrieval only).
 func (s *Store) Search(query string, k int) Result { return s.cur.Load().ix.Search(query, k) }
 

@@ -23,6 +23,8 @@ import (
 // lexical retrieval on its own, so a search always returns a result).
 type Searcher interface {
 	SearchContext(ctx context.Context, query string, k int) knowledge.Result
+	// Entry looks up an entry by ID (for an answer's 相关 entries).
+	Entry(id string) (*knowledge.Entry, bool)
 }
 
 // Feedback records votes and unanswered questions; *kbstore.Store satisfies it.
@@ -114,7 +116,8 @@ func (h *Handler) Handle(ctx context.Context, req *bot.Request) ([]bot.Reply, er
 			h.logPick(ctx, req, asked, c.Entry)
 		}
 		req.Log.Info("faq answer", "entry", c.Entry.ID, "confidence", round2(c.Score))
-		return []bot.Reply{h.answerReply(c.Entry), feedbackCard(c.Entry)}, nil
+		related := h.related(c.Entry)
+		return []bot.Reply{h.answerReply(c.Entry, related), feedbackCard(c.Entry, related)}, nil
 	case knowledge.Suggest:
 		req.Session.SetVar(varLastQuestion, truncate(q, 100))
 		req.Session.SetVar(varLastChoices, choiceIDs(res.Choices))
@@ -140,7 +143,7 @@ func (h *Handler) Answer(ctx context.Context, req *bot.Request, question string)
 	if req != nil && req.Log != nil {
 		req.Log.Info("faq answer (dialog)", "entry", e.ID, "confidence", round2(res.Choices[0].Score))
 	}
-	return []bot.Reply{h.answerReply(e)}, true
+	return []bot.Reply{h.answerReply(e, h.related(e))}, true
 }
 
 func (h *Handler) logGap(ctx context.Context, req *bot.Request, q string) {

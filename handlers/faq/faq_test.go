@@ -210,3 +210,24 @@ func TestContactEngineers(t *testing.T) {
 	bottest.MustContain(t, e.h.SayText("c1", "联系项目工程师"), "一号项目：王工、李工")
 	bottest.MustContain(t, e.h.SayText("stranger", "联系工程师"), "请联系您所在项目的实施工程师")
 }
+
+// An answer names its 相关 look-alike entries; their buttons (or numbers) ask them.
+func TestAnswerOffersRelatedEntries(t *testing.T) {
+	e := newEnv(t, nil, demoKB(t))
+	replies := e.h.Say("u1", "密码忘了怎么重置")
+	if len(replies) != 2 {
+		t.Fatalf("replies = %+v", replies)
+	}
+	bottest.MustContain(t, replies[0].Markdown, "**密码忘了怎么重置？**", "不是这个问题？相关：「密码过期了怎么办？」")
+	if got := replies[1].Choices(); strings.Join(got, ",") != "有用 password-reset,没用 password-reset,密码过期了怎么办？" {
+		t.Fatalf("feedback card choices = %v", got)
+	}
+	out := e.h.Say("u1", "3")
+	if len(out) != 2 || !strings.Contains(out[0].Markdown, "**密码过期了怎么办？**") {
+		t.Fatalf("picking the related entry gave %+v", out)
+	}
+	// An entry without 相关 keeps the plain two-button card.
+	if got := e.h.Say("u2", "vpn登不上怎么办")[1].Choices(); len(got) != 2 {
+		t.Fatalf("choices = %v", got)
+	}
+}

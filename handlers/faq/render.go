@@ -9,14 +9,35 @@ import (
 	"deliverybot/knowledge"
 )
 
-// answerReply renders an entry as WeCom markdown; bot.Reply.PlainText gives the
-// text fallback for channels without markdown.
-func (h *Handler) answerReply(e *knowledge.Entry) bot.Reply {
+// answerReply renders an entry as WeCom markdown, naming its 相关 entries;
+// bot.Reply.PlainText gives the text fallback for channels without markdown.
+func (h *Handler) answerReply(e *knowledge.Entry, related []*knowledge.Entry) bot.Reply {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s**\n", e.Question)
 	b.WriteString(wecomMarkdown(e.Answer))
+	if len(related) > 0 {
+		qs := make([]string, len(related))
+		for i, r := range related {
+			qs[i] = "「" + r.Question + "」"
+		}
+		b.WriteString("\n不是这个问题？相关：" + strings.Join(qs, "、"))
+	}
 	b.WriteString("\n> 来源：" + h.sourceLabel(e))
 	return bot.Markdown(b.String())
+}
+
+// maxRelated bounds the 相关 entries shown, so the feedback card stays short.
+const maxRelated = 3
+
+// related returns the entries e names as 相关 that the KB still has.
+func (h *Handler) related(e *knowledge.Entry) []*knowledge.Entry {
+	var out []*knowledge.Entry
+	for _, id := range e.Related {
+		if r, ok := h.opts.KB.Entry(id); ok && r.ID != e.ID && len(out) < maxRelated {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // sourceLabel names the entry so authors (and curious users) can find it.
@@ -60,15 +81,22 @@ func wecomMarkdown(md string) string {
 }
 
 // feedbackCard asks whether the answer helped; the values carry the entry ID so
-// a late click still rates the right entry.
-func feedbackCard(e *knowledge.Entry) bot.Reply {
-	return bot.CardReply(bot.Card{
+// a late click still rates the right entry. A 相关 entry's button sends its
+// question, which that entry then answers.
+func feedbackCard(e *knowledge.Entry, related []*knowledge.Entry) bot.Reply {
+	c := bot.Card{
 		Title: "这个回答有帮助吗？",
 		Buttons: []bot.Button{
 			{Label: "有用", Value: CmdUseful + " " + e.ID, Style: 1},
 			{Label: "没用", Value: CmdUseless + " " + e.ID, Style: 2},
 		},
-	})
+	}
+	for _, r := range related {
+		// WeCom shows at most 10 characters on a button; the answer above
+		// names the related questions in full.
+		c.Buttons = append(c.Buttons, bot.Button{Label: truncate(r.Question, 10), Value: r.Question, Style: 2})
+	}
+	return bot.CardReply(c)
 }
 
 // suggestCard offers close candidates; each button sends the entry's question,

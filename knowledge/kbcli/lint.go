@@ -50,6 +50,7 @@ func runLint(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			knowledge.LintSelfDuplicated: "重复说法",
 			knowledge.LintNearDuplicate:  "近似重复",
 			knowledge.LintFewPhrasings:   "相似问法偏少",
+			knowledge.LintBadRelated:     "相关条目不存在",
 		}
 		for _, is := range issues {
 			loc := ""
