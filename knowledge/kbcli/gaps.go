@@ -41,6 +41,7 @@ func (c CLI) runGaps(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	kb := loadGapKB(*kbPath, stderr)
+	picks = kb.newPhrasings(picks)
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(gapsJSON(kb, gaps, useless, picks))
 	}
@@ -80,11 +81,12 @@ func printGaps(w io.Writer, kb gapKB, gaps []kbstore.Gap, useless []kbstore.Entr
 // when the KB cannot be loaded; the counts are still worth showing.
 type gapKB struct {
 	questions map[string]string
+	phrasings map[string]bool // entry ID + "\x00" + basic-normalised phrasing
 	index     *knowledge.Index
 }
 
 func loadGapKB(path string, stderr io.Writer) gapKB {
-	g := gapKB{questions: map[string]string{}}
+	g := gapKB{questions: map[string]string{}, phrasings: map[string]bool{}}
 	kb, err := knowledge.Load(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "提示：无法读取知识库 %s（%v），只列出计数。\n", path, err)
@@ -92,6 +94,9 @@ func loadGapKB(path string, stderr io.Writer) gapKB {
 	}
 	for _, e := range kb.Entries {
 		g.questions[e.ID] = e.Question
+		for _, p := range e.Phrasings() {
+			g.phrasings[e.ID+"\x00"+knowledge.BasicNormalize(p)] = true
+		}
 	}
 	if opts, _, err := kb.IndexOptions(knowledge.DefaultOptions()); err != nil {
 		fmt.Fprintf(stderr, "提示：无法校准知识库（%v），不显示最接近的条目。\n", err)
@@ -99,6 +104,18 @@ func loadGapKB(path string, stderr io.Writer) gapKB {
 		g.index = ix
 	}
 	return g
+}
+
+// newPhrasings drops picks the entry already has as a phrasing (added by kb
+// learn, or by hand, since they were picked).
+func (g gapKB) newPhrasings(picks []kbstore.Pick) []kbstore.Pick {
+	out := picks[:0]
+	for _, p := range picks {
+		if !g.phrasings[p.EntryID+"\x00"+knowledge.BasicNormalize(p.Question)] {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (g gapKB) question(id string) string {

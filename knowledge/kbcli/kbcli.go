@@ -40,6 +40,8 @@ const usage = `用法：deliverybot kb <子命令> [参数]
   gaps [--n 20] [--kb PATH] [--json]
         列出最常被问到却没有答案的问题（附最接近的条目）、用户在「您是不是想问」里选中的问法（可加为相似问法），
         以及被标为「没用」最多的条目
+  learn [--kb DIR] [--min 1] [--dry-run] [--json]
+        把用户选中的问法写进对应 Markdown 条目的相似问法（写后校验，失败即还原），下次这样问就能直接回答
   reload [--kb PATH] [--pid N | --pidfile FILE]
         严格校验知识库；给出进程号时向运行中的服务发送 SIGHUP，让它原子地换上新索引
         （服务也会每隔几秒检查文件变化并自动重新加载；校验失败时继续使用旧索引）
@@ -74,6 +76,8 @@ func (c CLI) Run(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return runEval(ctx, rest, stdout, stderr)
 	case "gaps":
 		return c.runGaps(ctx, rest, stdout, stderr)
+	case "learn":
+		return c.runLearn(ctx, rest, stdout, stderr)
 	case "reload":
 		return runReload(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -97,7 +101,7 @@ func (c CLI) openRedis(ctx context.Context) (redis.UniversalClient, func(), erro
 	}
 	url := os.Getenv("REDIS_URL")
 	if url == "" {
-		return nil, nil, errors.New("kb gaps 需要 Redis：请设置 REDIS_URL（或通过 deliverybot 主程序使用内置存储）")
+		return nil, nil, errors.New("kb gaps / kb learn 需要 Redis：请设置 REDIS_URL（或通过 deliverybot 主程序使用内置存储）")
 	}
 	opt, err := redis.ParseURL(url)
 	if err != nil {

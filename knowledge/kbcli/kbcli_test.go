@@ -142,12 +142,19 @@ func TestGapsListsUnansweredAndUseless(t *testing.T) {
 	if err := st.LogPick(ctx, "vpn点了连接一直转圈", "vpn-cannot-login", time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// Already a 相似问法 of the entry (learned since): not listed again.
+	if err := st.LogPick(ctx, "忘记密码了怎么办", "password-reset", time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	c := kbcli.CLI{Prefix: b.Prefix, Redis: func(context.Context) (redis.UniversalClient, func(), error) {
 		return b.Client, func() {}, nil
 	}}
 	out, err := run(t, c, "gaps", "--kb", demoKB)
 	if err != nil {
 		t.Fatal(err, out)
+	}
+	if strings.Contains(out, "忘记密码了怎么办") {
+		t.Fatalf("a pick the KB already has is listed:\n%s", out)
 	}
 	for _, want := range []string{
 		"会议室怎么预订（3 次",

@@ -272,6 +272,19 @@ func (s *Store) RetractPick(ctx context.Context, question, entryID string) error
 	return nil
 }
 
+// ForgetPick removes a (question, entry) pair, e.g. once it is a 相似问法.
+func (s *Store) ForgetPick(ctx context.Context, question, entryID string) error {
+	member := entryID + pickSep + GapKey(question)
+	pipe := s.rdb.TxPipeline()
+	pipe.ZRem(ctx, s.key("picks"), member)
+	pipe.HDel(ctx, s.key("picks", "text"), member)
+	pipe.HDel(ctx, s.key("picks", "seen"), member)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("kbstore: forget pick: %w", err)
+	}
+	return nil
+}
+
 // TopPicks returns up to n most frequent (question, chosen entry) pairs.
 func (s *Store) TopPicks(ctx context.Context, n int) ([]Pick, error) {
 	rows, err := s.top(ctx, "picks", n)
