@@ -73,19 +73,9 @@ func TestCalibrationLowersThresholdForThinnerKBs(t *testing.T) {
 
 // An author who sets suggest_threshold in kb.yaml keeps it.
 func TestKBConfigSuggestThresholdTurnsCalibrationOff(t *testing.T) {
-	dir := t.TempDir()
-	files, err := filepath.Glob("testdata/erp_kb/*")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("ERP KB files: %v %v", files, err)
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	dir := filepath.Join(t.TempDir(), "kb")
+	if err := os.CopyFS(dir, os.DirFS("testdata/erp_kb")); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte("policy:\n  suggest_threshold: 0.47\n"), 0o644); err != nil {
 		t.Fatal(err)

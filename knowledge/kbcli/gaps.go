@@ -22,12 +22,11 @@ func (c CLI) runGaps(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	rdb, closeFn, err := c.openRedis(ctx)
+	st, closeFn, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	st := kbstore.New(rdb, c.prefix())
 	gaps, err := st.TopGaps(ctx, *n)
 	if err != nil {
 		return err

@@ -10,6 +10,8 @@ import (
 	"os"
 
 	"github.com/redis/go-redis/v9"
+
+	"deliverybot/knowledge/kbstore"
 )
 
 // DefaultKB is where the demo KB lives when neither --kb nor DELIVERYBOT_KB is set.
@@ -93,6 +95,15 @@ func (c CLI) prefix() string {
 		return DefaultPrefix
 	}
 	return c.Prefix
+}
+
+// openStore opens the feedback store (votes, gaps, picks) the bot writes.
+func (c CLI) openStore(ctx context.Context) (*kbstore.Store, func(), error) {
+	rdb, closeFn, err := c.openRedis(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return kbstore.New(rdb, c.prefix()), closeFn, nil
 }
 
 func (c CLI) openRedis(ctx context.Context) (redis.UniversalClient, func(), error) {

@@ -25,12 +25,11 @@ func (c CLI) runLearn(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	rdb, closeFn, err := c.openRedis(ctx)
+	st, closeFn, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	st := kbstore.New(rdb, c.prefix())
 	picks, err := st.TopPicks(ctx, *n)
 	if err != nil {
 		return err

@@ -19,19 +19,9 @@ import (
 // copyDemoKB copies the demo KB so a test may rewrite it.
 func copyDemoKB(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	files, err := filepath.Glob(filepath.Join(demoKB, "*"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("demo KB: %v %v", files, err)
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	dir := filepath.Join(t.TempDir(), "kb")
+	if err := os.CopyFS(dir, os.DirFS(demoKB)); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }

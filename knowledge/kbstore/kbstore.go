@@ -274,15 +274,20 @@ func (s *Store) RetractPick(ctx context.Context, question, entryID string) error
 
 // ForgetPick removes a (question, entry) pair, e.g. once it is a 相似问法.
 func (s *Store) ForgetPick(ctx context.Context, question, entryID string) error {
-	member := entryID + pickSep + GapKey(question)
-	pipe := s.rdb.TxPipeline()
-	pipe.ZRem(ctx, s.key("picks"), member)
-	pipe.HDel(ctx, s.key("picks", "text"), member)
-	pipe.HDel(ctx, s.key("picks", "seen"), member)
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err := s.forget(ctx, "picks", entryID+pickSep+GapKey(question)); err != nil {
 		return fmt.Errorf("kbstore: forget pick: %w", err)
 	}
 	return nil
+}
+
+// forget removes member from the counted log name.
+func (s *Store) forget(ctx context.Context, name, member string) error {
+	pipe := s.rdb.TxPipeline()
+	pipe.ZRem(ctx, s.key(name), member)
+	pipe.HDel(ctx, s.key(name, "text"), member)
+	pipe.HDel(ctx, s.key(name, "seen"), member)
+	_, err := pipe.Exec(ctx)
+	return err
 }
 
 // TopPicks returns up to n most frequent (question, chosen entry) pairs.
@@ -304,12 +309,7 @@ func (s *Store) TopPicks(ctx context.Context, n int) ([]Pick, error) {
 
 // ForgetGap removes an unanswered question (e.g. once an entry covers it).
 func (s *Store) ForgetGap(ctx context.Context, question string) error {
-	key := GapKey(question)
-	pipe := s.rdb.TxPipeline()
-	pipe.ZRem(ctx, s.key("gaps"), key)
-	pipe.HDel(ctx, s.key("gaps", "text"), key)
-	pipe.HDel(ctx, s.key("gaps", "seen"), key)
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err := s.forget(ctx, "gaps", GapKey(question)); err != nil {
 		return fmt.Errorf("kbstore: forget gap: %w", err)
 	}
 	return nil
