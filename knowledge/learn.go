@@ -157,11 +157,15 @@ func insertPhrasings(data []byte, edits []phrasingEdit) []byte {
 			}
 		}
 		joined := strings.Join(ed.phrasings, "|")
+		eol := "" // keep a CRLF file's line endings
+		if strings.HasSuffix(lines[ed.line-1], "\r") {
+			eol = "\r"
+		}
 		if similar >= 0 {
-			lines[similar] = strings.TrimRight(lines[similar], " \t\r") + "|" + joined
+			lines[similar] = strings.TrimRight(lines[similar], " \t\r") + "|" + joined + eol
 			continue
 		}
-		lines = append(lines[:lastMeta+1], append([]string{"相似问法: " + joined}, lines[lastMeta+1:]...)...)
+		lines = append(lines[:lastMeta+1], append([]string{"相似问法: " + joined + eol}, lines[lastMeta+1:]...)...)
 	}
 	return []byte(strings.Join(lines, "\n"))
 }

@@ -83,6 +83,24 @@ func TestAddPhrasingsWritesMarkdownInPlace(t *testing.T) {
 	}
 }
 
+func TestAddPhrasingsKeepsCRLFLineEndings(t *testing.T) {
+	dir := t.TempDir()
+	crlf := strings.ReplaceAll(learnMD, "\n", "\r\n")
+	path := filepath.Join(dir, "account.md")
+	if err := os.WriteFile(path, []byte(crlf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AddPhrasings(dir, []Learned{{"pw-reset", "密码想不起来"}, {"pw-expired", "密码到期"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	text := string(data)
+	if strings.Count(text, "\n") != strings.Count(text, "\r\n") ||
+		!strings.Contains(text, "密码不记得了|密码想不起来\r\n") || !strings.Contains(text, "相似问法: 密码到期\r\n") {
+		t.Fatalf("line endings mixed:\n%q", text)
+	}
+}
+
 func TestAddPhrasingsRefusesABrokenKB(t *testing.T) {
 	dir := writeLearnKB(t)
 	// A row with no answer: fix the KB first, then learn.
