@@ -393,15 +393,23 @@ func TestScriptTicketSimilarDeclinedFilesNew(t *testing.T) {
 	}
 }
 
-func TestScriptTicketAcceptResolveConfirmRate(t *testing.T) {
+// scriptOnFiledTicket files the simple ticket as wulei in a fresh data dir,
+// runs the script name with its ID, and returns the dir, the ID and the output
+// split at each user switch, failing unless there are want parts.
+func scriptOnFiledTicket(t *testing.T, name string, want int) (dir, id string, ts []string) {
+	t.Helper()
 	isolateRedis(t)
-	dir := t.TempDir()
-	id := fileSimple(t, dir)
-	out := chat(t, dir, script(t, "ticket_lifecycle", map[string]string{"ID": id}), "--user", "wulei")
-	ts := turns(out)
-	if len(ts) != 3 {
-		t.Fatalf("want 2 user switches, got %d:\n%s", len(ts)-1, out)
+	dir = t.TempDir()
+	id = fileSimple(t, dir)
+	out := chat(t, dir, script(t, name, map[string]string{"ID": id}), "--user", "wulei")
+	if ts = turns(out); len(ts) != want {
+		t.Fatalf("want %d user switches, got %d:\n%s", want-1, len(ts)-1, out)
 	}
+	return dir, id, ts
+}
+
+func TestScriptTicketAcceptResolveConfirmRate(t *testing.T) {
+	dir, id, ts := scriptOnFiledTicket(t, "ticket_lifecycle", 3)
 	eng, rep := ts[1], ts[2]
 	mustContain(t, eng, "已受理工单 "+id, "[→ 通知 wulei]\n您的工单 "+id+"「企业微信：打印机驱动装不上总是报错」已由刘洋受理",
 		"工单 "+id+" 已标记为处理中", "工单 "+id+" 已标记为已解决，等待提交人确认", "【问题解决了吗？】", "处理说明：已重装打印机驱动")
@@ -426,14 +434,7 @@ func TestScriptTicketAcceptResolveConfirmRate(t *testing.T) {
 }
 
 func TestScriptTicketReopen(t *testing.T) {
-	isolateRedis(t)
-	dir := t.TempDir()
-	id := fileSimple(t, dir)
-	out := chat(t, dir, script(t, "ticket_reopen", map[string]string{"ID": id}), "--user", "wulei")
-	ts := turns(out)
-	if len(ts) != 4 {
-		t.Fatalf("want 3 user switches, got %d:\n%s", len(ts)-1, out)
-	}
+	dir, id, ts := scriptOnFiledTicket(t, "ticket_reopen", 4)
 	mustContain(t, ts[2], "工单 "+id+" 已重新打开，已通知刘洋继续处理",
 		"[→ 通知 liuyang]\n【工单 "+id+" 被重新打开】", "吴磊反馈问题没有解决")
 	mustContain(t, ts[3], "工单 "+id+" 已标记为处理中")
@@ -453,14 +454,7 @@ func TestScriptTicketReopen(t *testing.T) {
 }
 
 func TestScriptTicketAuthorization(t *testing.T) {
-	isolateRedis(t)
-	dir := t.TempDir()
-	id := fileSimple(t, dir)
-	out := chat(t, dir, script(t, "ticket_authz", map[string]string{"ID": id}), "--user", "wulei")
-	ts := turns(out)
-	if len(ts) != 7 {
-		t.Fatalf("want 6 user switches, got %d:\n%s", len(ts)-1, out)
-	}
+	dir, id, ts := scriptOnFiledTicket(t, "ticket_authz", 7)
 	fengxue, wulei, liqiang, demo, chenjing, guest := ts[1], ts[2], ts[3], ts[4], ts[5], ts[6]
 
 	// Another project's client sees neither the ticket nor its content.
@@ -570,14 +564,7 @@ func TestScriptTicketTransferNudgeNote(t *testing.T) {
 // (Guards a fixed bug: the card was shown, then the answer refused with
 // "已经评过分（5 分）"; reopening now clears the old score.)
 func TestScriptTicketRatingAskedAgainAfterReopenIsAccepted(t *testing.T) {
-	isolateRedis(t)
-	dir := t.TempDir()
-	id := fileSimple(t, dir)
-	out := chat(t, dir, script(t, "ticket_rate_after_reopen", map[string]string{"ID": id}), "--user", "wulei")
-	ts := turns(out)
-	if len(ts) != 5 {
-		t.Fatalf("want 4 user switches, got %d:\n%s", len(ts)-1, out)
-	}
+	dir, id, ts := scriptOnFiledTicket(t, "ticket_rate_after_reopen", 5)
 	first, second := ts[2], ts[4]
 	mustContain(t, first, "收到您的 5 分评价", "工单 "+id+" 已重新打开")
 	if !strings.Contains(second, "【工单 "+id+" 已关闭】") {
