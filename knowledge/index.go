@@ -92,6 +92,7 @@ func DefaultOptions() Options {
 // Index is an immutable, searchable knowledge base. Build a new one to change it.
 type Index struct {
 	entries []Entry
+	syn     SynonymTable // kept to build sub-indexes (semantic_check.go)
 	norm    *Normalizer
 	context contextMatcher
 	words   wordVocab
@@ -136,6 +137,7 @@ type scratch struct {
 func BuildIndex(entries []Entry, syn SynonymTable, opts Options) (*Index, error) {
 	ix := &Index{
 		entries: entries,
+		syn:     syn,
 		norm:    NewNormalizer(syn),
 		words:   wordVocab{},
 		opts:    opts,

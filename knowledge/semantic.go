@@ -36,6 +36,9 @@ type SemanticOptions struct {
 	// RetryEvery: when embedding the KB failed, Store.Watch tries again this
 	// often while serving lexical-only (default 5 min).
 	RetryEvery time.Duration
+	// AlwaysFuse serves fused results even when the fusion check
+	// (semantic_check.go) finds them worse than the lexical ranking.
+	AlwaysFuse bool
 }
 
 func (o SemanticOptions) withDefaults() SemanticOptions {
@@ -74,6 +77,8 @@ type Semantic struct {
 	vecs []float32 // one normalised row of dim per phrasing
 	ent  []int32   // row → entry
 	text []string  // row → phrasing
+	// check decides whether fused results are served (semantic_check.go).
+	check FusionCheck
 
 	pool sync.Pool // *semScratch
 }
@@ -89,6 +94,9 @@ func (sm *Semantic) Index() *Index { return sm.ix }
 
 // Len is the number of embedded phrasings.
 func (sm *Semantic) Len() int { return len(sm.ent) }
+
+// Check is the fusion check measured when the layer was built.
+func (sm *Semantic) Check() FusionCheck { return sm.check }
 
 // BuildSemantic embeds every phrasing of ix (in batches of opts.BatchSize,
 // identical texts once) and returns the layer. Any error, a wrong number of
@@ -148,6 +156,11 @@ func BuildSemantic(ctx context.Context, ix *Index, opts SemanticOptions) (*Seman
 	for _, u := range rowText {
 		sm.vecs = append(sm.vecs, vecs[u]...)
 	}
+	check, err := sm.checkFusion()
+	if err != nil {
+		return nil, fmt.Errorf("融合自测失败：%w", err)
+	}
+	sm.check = check
 	return sm, nil
 }
 
@@ -171,6 +184,7 @@ func normalize(v []float32) bool {
 // the query cannot be embedded (error, timeout, bad vector) it returns the
 // lexical result — exactly what Index.Search returns — together with the
 // error, so the caller can log it; the user's question is always answered.
+// When the fusion check turned fusion off, it is Index.Search (no embedding call).
 func (sm *Semantic) Search(ctx context.Context, query string, k int) (Result, error) {
 	if k <= 0 {
 		k = 5
@@ -181,6 +195,9 @@ func (sm *Semantic) Search(ctx context.Context, query string, k int) (Result, er
 		// No entry shares a word with the query: every entry's lexical
 		// confidence is 0, so no ranking can change the decision. Save the call.
 		return sm.ix.opts.Policy.Decide(nil), nil
+	}
+	if !sm.check.Fused {
+		return sm.ix.opts.Policy.Decide(lex[:min(k, len(lex))]), nil
 	}
 	qv, err := sm.embedQuery(ctx, query)
 	if err != nil {

@@ -191,7 +191,9 @@ func TestSemanticFallbackIsTheLexicalResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	fe := &fakeEmbedder{}
-	sem, err := BuildSemantic(context.Background(), ix, SemanticOptions{Embedder: fe, QueryTimeout: 50 * time.Millisecond})
+	// AlwaysFuse: the fake model fails the fusion check on this KB, and the
+	// fallback path is only taken when fusion serves.
+	sem, err := BuildSemantic(context.Background(), ix, SemanticOptions{Embedder: fe, QueryTimeout: 50 * time.Millisecond, AlwaysFuse: true})
 	if err != nil {
 		t.Fatal(err)
 	}

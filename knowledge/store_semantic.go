@@ -3,6 +3,7 @@ package knowledge
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 )
 
@@ -39,8 +40,14 @@ func (s *Store) buildSemantic(ctx context.Context, ix *Index, opts SemanticOptio
 			"entries", ix.Len(), "err", err)
 		return nil
 	}
-	s.log.Info("kb embeddings ready", "path", s.path, "phrasings", sem.Len(), "dim", sem.dim,
-		"took", time.Since(start).Round(time.Millisecond))
+	c := sem.Check()
+	level := slog.LevelInfo
+	if !c.Fused {
+		level = slog.LevelWarn // configured, paid for, and not used: the admin should know
+	}
+	s.log.Log(ctx, level, "kb embeddings ready", "path", s.path, "phrasings", sem.Len(), "dim", sem.dim,
+		"took", time.Since(start).Round(time.Millisecond), "fused", c.Fused, "check_asked", c.Asked,
+		"check_lexical_hit1", c.LexicalHit1, "check_fused_hit1", c.FusedHit1, "check", c.String())
 	return sem
 }
 

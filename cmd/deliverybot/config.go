@@ -34,7 +34,8 @@ type commonConfig struct {
 	EmbedModel   string
 	embedBatch   string
 	EmbedBatch   int
-	readOnly     bool // admin commands: never write the embedded snapshot
+	EmbedFusion  string // auto: fuse only when the KB's fusion check passes; always
+	readOnly     bool   // admin commands: never write the embedded snapshot
 	// robot posts ticket notifications to project groups (serve, when WECOM_ROBOT_KEYS is set).
 	robot ticket.GroupRobot
 }
@@ -58,6 +59,7 @@ func bindCommon(fs *flag.FlagSet, c *commonConfig) {
 	fs.StringVar(&c.EmbedBaseURL, "embed-base-url", envOr("DELIVERYBOT_EMBED_BASE_URL", ""), "OpenAI-compatible embeddings API base, e.g. https://api.openai.com/v1; unset: lexical retrieval only [DELIVERYBOT_EMBED_BASE_URL]")
 	fs.StringVar(&c.EmbedModel, "embed-model", envOr("DELIVERYBOT_EMBED_MODEL", embedopenai.DefaultModel), "embedding model [DELIVERYBOT_EMBED_MODEL]")
 	fs.StringVar(&c.embedBatch, "embed-batch", envOr("DELIVERYBOT_EMBED_BATCH", strconv.Itoa(embedopenai.DefaultBatchSize)), "texts per embeddings request [DELIVERYBOT_EMBED_BATCH]")
+	fs.StringVar(&c.EmbedFusion, "embed-fusion", envOr("DELIVERYBOT_EMBED_FUSION", "auto"), "auto: fuse embeddings only when the KB's own phrasings show they rank no worse than the lexical index; always [DELIVERYBOT_EMBED_FUSION]")
 	c.EmbedAPIKey = os.Getenv("DELIVERYBOT_EMBED_API_KEY")
 	c.RedisURL = os.Getenv("REDIS_URL")
 	c.RedisAddrs = os.Getenv("REDIS_ADDRS")
@@ -96,6 +98,9 @@ func (c *commonConfig) validate() error {
 	} else {
 		c.EmbedBatch = n
 	}
+	if c.EmbedFusion != "auto" && c.EmbedFusion != "always" {
+		problems = append(problems, fmt.Sprintf("DELIVERYBOT_EMBED_FUSION / --embed-fusion %q must be auto or always", c.EmbedFusion))
+	}
 	switch {
 	case c.EmbedBaseURL != "":
 		if err := c.embedConfig().Validate(); err != nil {
@@ -120,7 +125,7 @@ func (c *commonConfig) embedDescribe() string {
 	if c.EmbedBaseURL == "" {
 		return "off (lexical retrieval only)"
 	}
-	return c.embedConfig().String()
+	return c.embedConfig().String() + ", fusion " + c.EmbedFusion
 }
 
 func (c *commonConfig) location() *time.Location {

@@ -72,6 +72,7 @@ func TestEmbedConfigIsValidatedAndMasked(t *testing.T) {
 		"bad url":     {"DELIVERYBOT_EMBED_BASE_URL": "api.example.com", "DELIVERYBOT_EMBED_API_KEY": embedKey},
 		"no base url": {"DELIVERYBOT_EMBED_API_KEY": embedKey},
 		"bad batch":   {"DELIVERYBOT_EMBED_BASE_URL": "https://api.example.com/v1", "DELIVERYBOT_EMBED_API_KEY": embedKey, "DELIVERYBOT_EMBED_BATCH": "0"},
+		"bad fusion":  {"DELIVERYBOT_EMBED_BASE_URL": "https://api.example.com/v1", "DELIVERYBOT_EMBED_API_KEY": embedKey, "DELIVERYBOT_EMBED_FUSION": "sometimes"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			for k, v := range env {
@@ -138,5 +139,37 @@ func TestKBEvalEmbed(t *testing.T) {
 	}
 	if srv.Requests() == 0 || strings.Contains(stderr, embedKey) || !strings.Contains(stderr, "****1234") {
 		t.Fatalf("requests %d, stderr:\n%s", srv.Requests(), stderr)
+	}
+	if !strings.Contains(stderr, "相似问法太少") {
+		t.Fatalf("a KB too small for the fusion check should say so:\n%s", stderr)
+	}
+}
+
+// On the demo KB the fake model ranks the KB's own held-out phrasings worse
+// than the lexical index: kb eval --embed says so and reports what serve
+// would serve (the lexical numbers); DELIVERYBOT_EMBED_FUSION=always fuses anyway.
+func TestKBEvalEmbedFusionCheck(t *testing.T) {
+	isolateRedis(t)
+	srv := embedtest.New(t, embedKey, embedModel)
+	setEmbedEnv(t, srv)
+	queries := "../../knowledge/testdata/dev_check_queries.csv"
+	eval := func(extra ...string) (string, string) {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		args := append([]string{"kb", "eval", "--kb", demoKB, "--queries", queries, "--json", "--data-dir", t.TempDir()}, extra...)
+		if err := run(context.Background(), args, strings.NewReader(""), &out, &errOut); err != nil {
+			t.Fatalf("kb eval %v: %v\n%s", extra, err, errOut.String())
+		}
+		return out.String(), errOut.String()
+	}
+	lex, _ := eval()
+	auto, stderr := eval("--embed")
+	if auto != lex || !strings.Contains(stderr, "已停用融合") {
+		t.Fatalf("fusion check failed but the eval differs from lexical or does not say so:\nlexical %s\n--embed %s\n%s", lex, auto, stderr)
+	}
+	t.Setenv("DELIVERYBOT_EMBED_FUSION", "always")
+	forced, stderr := eval("--embed")
+	if forced == lex || !strings.Contains(stderr, "仍按配置融合") {
+		t.Fatalf("forced fusion should change the numbers and say it was forced:\nlexical %s\nforced %s\n%s", lex, forced, stderr)
 	}
 }

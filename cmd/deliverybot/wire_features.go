@@ -65,7 +65,7 @@ func semanticOptions(cfg commonConfig, rdb redis.UniversalClient, prefix string)
 		return knowledge.SemanticOptions{}, err
 	}
 	cache := embedopenai.NewCache(client, rdb, prefix, client.Model(), 0)
-	return knowledge.SemanticOptions{Embedder: cache, QueryEmbedder: client}, nil
+	return knowledge.SemanticOptions{Embedder: cache, QueryEmbedder: client, AlwaysFuse: cfg.EmbedFusion == "always"}, nil
 }
 
 // wireTickets registers 报修 filing and the ticket lifecycle; serve runs the SLA checks.

@@ -85,6 +85,11 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	m, d := knowledge.Evaluate(r, qs)
+	if fused != nil {
+		// What serve would do with this model on this KB: with fusion off, the
+		// numbers below are the lexical ones.
+		fmt.Fprintln(stderr, fused.sem.Check().String())
+	}
 	if fused != nil && fused.fallbacks > 0 {
 		fmt.Fprintf(stderr, "注意：%d 个查询向量化失败，按字词检索计分（最后一次：%v）\n", fused.fallbacks, fused.lastErr)
 	}
@@ -96,8 +101,10 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch {
 	case *baseline:
 		name = "BM25 基线"
-	case *embed:
+	case *embed && fused.sem.Check().Fused:
 		name = "检索＋向量融合"
+	case *embed:
+		name = "检索（融合自测未通过，未融合向量）"
 	}
 	fmt.Fprintf(stdout, "%s：%s（%d 条）  查询集：%s\n", name, *kbPath, len(kb.Entries), *queries)
 	fmt.Fprintf(stdout, "阈值：直接回答 %.2f，给出建议 %.2f%s\n", opts.Policy.AnswerThreshold, opts.Policy.SuggestThreshold, calibrationNote(cal))
