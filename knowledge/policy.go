@@ -123,7 +123,11 @@ func (p Policy) Decide(ranked []Candidate) Result {
 	}
 	// Answering outright needs the match itself to be strong; the margin bonus
 	// only decides between suggesting and declining.
-	if raw >= p.AnswerThreshold && (margin >= p.MinMargin || raw >= p.SureThreshold) {
+	// A sure match skips the margin rule when it is a phrasing of the entry
+	// or no other entry is sure too: a bare topic word ("vpn", "密码") is
+	// covered in full by many entries' phrasings and answers, but is none of them.
+	sure := raw >= p.SureThreshold && (second < p.SureThreshold || ranked[0].match >= p.SureThreshold)
+	if raw >= p.AnswerThreshold && (margin >= p.MinMargin || sure) {
 		res.Decision = Answer
 		res.Choices = ranked[:1]
 		return res

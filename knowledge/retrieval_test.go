@@ -117,9 +117,15 @@ func TestPolicyDecide(t *testing.T) {
 		{"weak", cand(0.39, 0.2), NoAnswer, 0},
 		{"clear winner", cand(0.7, 0.5), Answer, 1},
 		{"close pair", cand(0.7, 0.65, 0.5, 0.45, 0.41), Suggest, 3},
-		{"close but sure", cand(0.95, 0.9), Answer, 1},
+		{"close but sure", cand(0.95, 0.88), Answer, 1},
+		{"two sure", cand(1, 1, 0.5), Suggest, 3},
 		{"only suggestable", cand(0.5, 0.3), Suggest, 1},
 		{"single candidate", cand(0.61), Answer, 1},
+	}
+	exact := cand(1, 1, 0.5)
+	exact[0].match = 1 // the query is one of the top entry's phrasings
+	if res := p.Decide(exact); res.Decision != Answer {
+		t.Errorf("two sure entries, the first matched by its own phrasing: %v, want answer", res.Decision)
 	}
 	bonus := p
 	bonus.MarginBonus = 0.5
@@ -136,6 +142,26 @@ func TestPolicyDecide(t *testing.T) {
 		res := p.Decide(c.in)
 		if res.Decision != c.want || len(res.Choices) != c.choices {
 			t.Errorf("%s: %v with %d choices, want %v with %d", c.name, res.Decision, len(res.Choices), c.want, c.choices)
+		}
+	}
+}
+
+// A bare topic word matches many entries in full: offer the closest ones
+// instead of answering whichever happens to rank first.
+func TestBareTopicWordIsSuggestedNotAnswered(t *testing.T) {
+	ix, _, err := LoadIndex("../deploy/demo/kb", DefaultOptions(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"vpn", "密码", "企业微信", "腾讯会议", "审批", "打卡"} {
+		res := ix.Search(q, 5)
+		if res.Decision != Suggest || len(res.Choices) != 3 {
+			t.Errorf("%q: %v with %d choices, want 3 suggestions", q, res.Decision, len(res.Choices))
+		}
+	}
+	for q, id := range map[string]string{"vpn登不上怎么办": "vpn-cannot-login", "腾讯会议怎么共享屏幕": "meeting-share-screen", "密码忘了怎么重置": "password-reset"} {
+		if res := ix.Search(q, 5); res.Decision != Answer || res.Choices[0].Entry.ID != id {
+			t.Errorf("%q: a full question must still be answered outright: %v %v", q, res.Decision, ids(res.Choices))
 		}
 	}
 }

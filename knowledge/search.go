@@ -13,6 +13,9 @@ type Candidate struct {
 
 	pos  int     // entry position in the KB, for stable tie-breaking
 	rank float64 // what candidates are ordered by (may differ from Score)
+	// match is the best phrasing's own F-score (1: the query is that
+	// phrasing), without the recall and answer evidence Score mixes in.
+	match float64
 
 	// Set when the classifier's ranking was fused in (fusion.go).
 	fused  bool
@@ -188,7 +191,7 @@ func (ix *Index) lexCandidate(s *scratch, e int32, wq float32) Candidate {
 	gate := max(conf, min(rank, s.entCover[e]+float32(o.ShortQueryLift)))
 	conf = max(conf, rank)
 	return Candidate{Entry: &ix.entries[e], Score: float64(conf), rank: float64(rank), Matched: ix.docText[s.entDoc[e]], pos: int(e),
-		gate: float64(gate), gated: true}
+		gate: float64(gate), gated: true, match: float64(s.entBest[e])}
 }
 
 func (ix *Index) clear(s *scratch) {
