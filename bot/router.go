@@ -274,7 +274,14 @@ func (r *Router) route(ctx context.Context, req *Request) ([]Reply, error) {
 			}
 		}
 	}
-	if _, err := strconv.Atoi(toHalfWidthDigits(text)); err == nil {
+	if out, ok := r.smallTalkReply(text); ok {
+		return out, nil
+	}
+	if digits := toHalfWidthDigits(text); isDigits(digits) {
+		if len(digits) > maxChoiceDigits {
+			// A phone or order number alone is no question for the KB.
+			return r.fallbackMenu(ctx, req)
+		}
 		// A bare number answers a list that is no longer on screen; guessing would mislead.
 		return []Reply{r.menu(fmt.Sprintf("序号「%s」没有对应的选项（选项可能已过期）。我能帮您做这些：", text))}, nil
 	}
@@ -308,6 +315,21 @@ func (r *Router) matchCommand(text string) (command, string, bool) {
 		}
 	}
 	return command{}, "", false
+}
+
+// maxChoiceDigits: longer numbers are not list positions.
+const maxChoiceDigits = 3
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func numberedChoice(text string, choices []string) (string, bool) {

@@ -252,3 +252,29 @@ func TestStartFormReplansAfterHooks(t *testing.T) {
 	}))
 	bottest.MustContain(t, h.SayText("u1", "报修 打印机卡纸了"), "这个能解决吗？")
 }
+
+// Greetings, thanks and acknowledgements get a fitting reply, not "没太明白";
+// a question that starts with a greeting is still a question.
+func TestSmallTalkIsAnsweredAsSuch(t *testing.T) {
+	h := newHarness(t)
+	bottest.MustContain(t, h.SayText("u1", "你好！"), "您好！我是交付助手", "报修")
+	bottest.MustContain(t, h.SayText("u1", "谢谢~"), "不客气")
+	bottest.MustContain(t, h.SayText("u1", "OK"), "有需要随时找我")
+	bottest.MustContain(t, h.SayText("u1", "拜拜"), "再见")
+	bottest.MustContain(t, h.SayText("u1", "你好，会议怎么共享屏幕"), "点击会议底部的「共享屏幕」")
+	// Mid-form, "好的" is an answer to the form, not small talk.
+	h.Say("u2", "报修")
+	if out := h.SayText("u2", "好的"); strings.Contains(out, "有需要随时找我") {
+		t.Fatalf("small talk hijacked a form answer:\n%s", out)
+	}
+}
+
+// A long number (phone, order number) is not a stale list position.
+func TestLongNumberIsNotAStaleChoice(t *testing.T) {
+	h := newHarness(t)
+	out := h.SayText("u1", "13800138000")
+	if strings.Contains(out, "没有对应的选项") || !strings.Contains(out, "我能帮您做这些") {
+		t.Fatalf("13800138000:\n%s", out)
+	}
+	bottest.MustContain(t, h.SayText("u1", "１２"), "序号「１２」没有对应的选项")
+}

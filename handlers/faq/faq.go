@@ -89,7 +89,7 @@ func (h *Handler) Register(r *bot.Router) {
 	r.Command([]string{CmdUseless}, "", bot.HandlerFunc(h.vote(kbstore.Useless)))
 	r.Command([]string{CmdRephrase}, "", bot.HandlerFunc(h.rephrase))
 	r.Command([]string{CmdNoneOf}, "", bot.HandlerFunc(h.noneOf))
-	r.Command([]string{CmdContact, cmdContact2}, "", bot.HandlerFunc(h.contact))
+	r.Command([]string{CmdContact, cmdContact2, "找工程师", "转人工", "人工客服", "找人工", "人工"}, "", bot.HandlerFunc(h.contact))
 }
 
 // minQuestionRunes: shorter texts ("你好", "嗯") are chit-chat, not questions;

@@ -209,6 +209,10 @@ func TestContactEngineers(t *testing.T) {
 	e := newEnv(t, nil, demoKB(t), bottest.WithUsers(staff))
 	bottest.MustContain(t, e.h.SayText("c1", "联系项目工程师"), "一号项目：王工、李工")
 	bottest.MustContain(t, e.h.SayText("stranger", "联系工程师"), "请联系您所在项目的实施工程师")
+	// What people type when they want a person.
+	for _, q := range []string{"转人工", "人工客服", "找工程师"} {
+		bottest.MustContain(t, e.h.SayText("c1", q), "一号项目：王工、李工")
+	}
 }
 
 // An answer names its 相关 look-alike entries; their buttons (or numbers) ask them.
