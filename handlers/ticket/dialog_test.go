@@ -443,6 +443,27 @@ func TestPhotoFirstThenFiling(t *testing.T) {
 	bottest.MustNotContain(t, e.say(reporter, "报修"), "已附上")
 }
 
+// Photos waiting for 报修 go to the ticket the filing is merged into: the merge
+// ends the dialog, so they would otherwise be lost.
+func TestSimilarTicketMergeKeepsPhotos(t *testing.T) {
+	e := newEnv(t)
+	id := e.file(reporter, "三楼打印机卡纸了，打不出来")
+	e.Notifier.Inbox(engineer)
+	e.SendImage(reporter, []byte("jammed printer 1"), "image/jpeg")
+	e.SendImage(reporter, []byte("jammed printer 2"), "image/jpeg")
+	out := e.say(reporter, "报修 三楼打印机又卡纸了")
+	bottest.MustContain(t, out, "已附上您刚才发送的 2 张照片", "要补充到 "+id+" 吗")
+	bottest.MustContain(t, e.say(reporter, "是"), "已将这次的描述和 2 张照片补充到工单 "+id)
+	tk := e.ticket(id)
+	if len(tk.Photos) != 2 || tk.Photos[0].ThumbRef == "" || tk.Photos[1].ThumbRef == "" {
+		t.Fatalf("photos = %+v, want the 2 waiting photos with thumbnails", tk.Photos)
+	}
+	bottest.MustContain(t, e.inbox(engineer), "附照片 2 张")
+	bottest.MustContain(t, e.say(reporter, "工单 "+id), "照片：2 张")
+	// The photos were used: the next filing does not attach them again.
+	bottest.MustNotContain(t, e.say(reporter, "报修"), "已附上")
+}
+
 func TestCorrectingDescriptionSearchesKBAgain(t *testing.T) {
 	e := newEnv(t)
 	e.toSummary(reporter, "三楼打印机又卡纸了")

@@ -186,12 +186,19 @@ func (s *Service) newTicket(req *bot.Request, st *bot.FormState, p registry.Proj
 		Urgency: v[slotUrgency], Product: v[slotProduct], Title: title(v[slotProduct], v[slotDesc]),
 		Description: v[slotDesc], Location: v[slotLocation], Phone: v[slotPhone],
 		CreatedAt: now, UpdatedAt: now, ResponseDue: now.Add(target.FirstResponse), ResolveDue: now.Add(target.Resolution)}
-	if refs := v[slotPhotos]; refs != "" {
+	t.Photos = formPhotos(st)
+	return t
+}
+
+// formPhotos are the photos collected by a filing, with their thumbnails.
+func formPhotos(st *bot.FormState) []ticketstore.Photo {
+	var out []ticketstore.Photo
+	if refs := st.Values[slotPhotos]; refs != "" {
 		for _, ref := range strings.Split(refs, ",") {
-			t.Photos = append(t.Photos, ticketstore.Photo{Ref: ref, ThumbRef: st.Data[thumbPrefix+ref]})
+			out = append(out, ticketstore.Photo{Ref: ref, ThumbRef: st.Data[thumbPrefix+ref]})
 		}
 	}
-	return t
+	return out
 }
 
 // onCall is who gets new tickets: the on-call engineer, else the first engineer, else the PM.

@@ -271,9 +271,8 @@ func (s *Service) afterKB(ctx context.Context, st *bot.FormState) ([]bot.Reply, 
 }
 
 func (s *Service) afterMerge(ctx context.Context, req *bot.Request, st *bot.FormState) ([]bot.Reply, bool, error) {
-	id := st.Data[dataSimilar]
 	if st.Values[slotMerge] == "是" {
-		out, err := s.appendToSimilar(ctx, req, id, st.Values[slotDesc])
+		out, err := s.appendToSimilar(ctx, req, st)
 		return out, err == nil, err
 	}
 	delete(st.Data, dataSimilar)

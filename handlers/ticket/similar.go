@@ -36,15 +36,20 @@ func (s *Service) similarOpen(ctx context.Context, now time.Time, reporter, proj
 // ignoring spaces and punctuation (short Chinese text has no word boundaries).
 func Similarity(a, b string) float64 { return textsim.Dice(a, b) }
 
-// appendToSimilar adds the new description to the reporter's existing ticket
-// instead of filing a duplicate.
-func (s *Service) appendToSimilar(ctx context.Context, req *bot.Request, id, desc string) ([]bot.Reply, error) {
+// appendToSimilar adds the new description, and the photos collected for this
+// filing (sent before 报修 or during the dialog), to the reporter's existing
+// ticket instead of filing a duplicate: the dialog ends here, so anything not
+// moved to the ticket now would be lost.
+func (s *Service) appendToSimilar(ctx context.Context, req *bot.Request, st *bot.FormState) ([]bot.Reply, error) {
+	id, desc, photos := st.Data[dataSimilar], st.Values[slotDesc], formPhotos(st)
 	t, err := s.d.Store.Update(ctx, id, func(t *ticketstore.Ticket) (ticketstore.Event, error) {
 		if !t.Status.Open() {
 			return ticketstore.Event{}, denial(fmt.Sprintf("工单 %s 已经%s，无法再补充。请回复「报修」新建工单。", t.ID, t.Status.Label()))
 		}
+		t.Photos = append(t.Photos, photos...)
 		t.UpdatedAt = req.Now
-		return ticketstore.Event{At: req.Now, Actor: req.UserID(), Kind: ticketstore.EventNote, Text: "补充：" + desc}, nil
+		return ticketstore.Event{At: req.Now, Actor: req.UserID(), Kind: ticketstore.EventNote,
+			Text: "补充：" + desc + photoNote(len(photos))}, nil
 	})
 	if out, ok := denied(err); ok {
 		return out, nil
@@ -52,10 +57,22 @@ func (s *Service) appendToSimilar(ctx context.Context, req *bot.Request, id, des
 	if err != nil {
 		return nil, err
 	}
-	out := []bot.Reply{bot.Text("已将这次的描述补充到工单 %s，没有新建工单。工程师会一并处理。", t.ID)}
+	what := "描述"
+	if len(photos) > 0 {
+		what = fmt.Sprintf("描述和 %d 张照片", len(photos))
+	}
+	out := []bot.Reply{bot.Text("已将这次的%s补充到工单 %s，没有新建工单。工程师会一并处理。", what, t.ID)}
 	if t.Assignee != "" && t.Assignee != req.UserID() {
 		out = append(out, bot.Reply{To: t.Assignee,
-			Text: fmt.Sprintf("工单 %s 有新的补充（%s）：%s", t.ID, s.name(req.UserID()), desc)})
+			Text: fmt.Sprintf("工单 %s 有新的补充（%s）：%s%s", t.ID, s.name(req.UserID()), desc, photoNote(len(photos)))})
 	}
 	return out, nil
+}
+
+// photoNote tells the history and the engineer that photos came with a supplement.
+func photoNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("（附照片 %d 张）", n)
 }
