@@ -152,6 +152,8 @@ func PromptReply(f *Form, st *FormState) Reply {
 	case StageConfirmCancel:
 		return CardReply(Card{Title: "确认取消", Description: fmt.Sprintf("确定要取消「%s」吗？已填写的内容不会保存。", f.Title),
 			Buttons: []Button{{Label: "确定取消", Value: "确定取消"}, {Label: "继续填写", Value: "继续填写"}}})
+	case StageCorrectOrAnswer:
+		return correctOrAnswerReply(f, st)
 	}
 	s, ok := f.Slot(st.Slot)
 	if !ok {
@@ -185,6 +187,18 @@ func PromptReply(f *Form, st *FormState) Reply {
 		btns[i] = Button{Label: c.label(), Value: c.label()}
 	}
 	return CardReply(Card{Title: title, Description: desc, Buttons: btns})
+}
+
+func correctOrAnswerReply(f *Form, st *FormState) Reply {
+	target, value, _ := parseCorrection(f, st, st.Pending)
+	cur, ok := f.Slot(st.Slot)
+	if target == nil || !ok {
+		return Text("表单状态异常，请回复「取消」后重新开始。")
+	}
+	return CardReply(Card{Title: "请确认您的意思",
+		Description: fmt.Sprintf("「%s」\n是要把「%s」改为「%s」，还是把这句话作为「%s」？", st.Pending, target.Label, value, cur.Label),
+		Buttons: []Button{{Label: "修改「" + target.Label + "」", Value: "修改「" + target.Label + "」"},
+			{Label: "作为「" + cur.Label + "」", Value: "作为「" + cur.Label + "」"}}})
 }
 
 func summaryReply(f *Form, st *FormState) Reply {

@@ -239,3 +239,46 @@ func TestFormPhotoWithoutPhotoSlotIsExplained(t *testing.T) {
 		t.Fatalf("unexpected: %s", replyText(step))
 	}
 }
+
+// A description that reads like a correction ("手机改成静音后…") is the
+// description when the named field is not answered yet; when it is, the user
+// is asked which they meant, and either way nothing they typed is lost.
+func TestFreeTextThatReadsLikeACorrection(t *testing.T) {
+	f := repairForm()
+	step := play(f, says("1", "电话改成静音后企业微信收不到消息提醒")...)
+	if got := step.State.Values["desc"]; got != "电话改成静音后企业微信收不到消息提醒" || step.State.Slot != "place" {
+		t.Fatalf("desc = %q, now asking %q; want the whole text as the description", got, step.State.Slot)
+	}
+
+	step = play(f, says("1", "系统改为英文后审批页面打不开")...)
+	if step.State.Stage != bot.StageCorrectOrAnswer || !strings.Contains(step.Replies[0].Card.Description, "作为「问题描述」") {
+		t.Fatalf("stage %q, replies %+v; want the correct-or-answer question", step.State.Stage, step.Replies)
+	}
+	asDesc := play(f, says("1", "系统改为英文后审批页面打不开", "2")...)
+	if asDesc.State.Values["desc"] != "系统改为英文后审批页面打不开" || asDesc.State.Values["product"] != "企业微信" || asDesc.State.Slot != "place" {
+		t.Fatalf("as description: values %v, slot %q", asDesc.State.Values, asDesc.State.Slot)
+	}
+	asFix := play(f, says("1", "系统改为腾讯会议", "1")...)
+	if asFix.State.Values["product"] != "腾讯会议" || asFix.State.Slot != "desc" {
+		t.Fatalf("as correction: values %v, slot %q", asFix.State.Values, asFix.State.Slot)
+	}
+	// Something else instead: it answers the question being asked.
+	other := play(f, says("1", "系统改为英文后审批页面打不开", "打印机一直卡纸出不来")...)
+	if other.State.Values["desc"] != "打印机一直卡纸出不来" {
+		t.Fatalf("new text: values %v", other.State.Values)
+	}
+	// A plain correction at a step that is not free text still just corrects.
+	fix := play(f, says("1", "打印机卡纸了", "地点改成3楼")...)
+	if fix.State.Values["place"] != "3楼" {
+		t.Fatalf("地点改成3楼: values %v", fix.State.Values)
+	}
+}
+
+// A photo sent while the summary is shown joins the form's photos.
+func TestPhotoAtSummaryIsKept(t *testing.T) {
+	f := repairForm()
+	step := play(f, append(says("1", "打印机卡纸了", "跳过", "跳过", "跳过"), turn{images: []string{"blob:1"}})...)
+	if step.State.Values["photos"] != "blob:1" || step.State.Stage != bot.StageConfirm {
+		t.Fatalf("values %v stage %q; want the photo kept and the summary again", step.State.Values, step.State.Stage)
+	}
+}

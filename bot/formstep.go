@@ -76,9 +76,11 @@ func StepForm(f *Form, prev FormState, in FormInput, now time.Time) FormStep {
 	case StageConfirmCancel:
 		return stepConfirmCancel(f, st, text)
 	case StageConfirm:
-		return stepConfirm(f, st, text)
+		return stepConfirm(f, st, in, text)
 	case StageChooseEdit:
 		return stepChooseEdit(f, st, text)
+	case StageCorrectOrAnswer:
+		return stepCorrectOrAnswer(f, st, in, text)
 	}
 	return stepFilling(f, st, in, text)
 }
@@ -118,7 +120,11 @@ func stepConfirmCancel(f *Form, st FormState, text string) FormStep {
 	return say(f, st, "请回复「确定取消」或「继续填写」。")
 }
 
-func stepConfirm(f *Form, st FormState, text string) FormStep {
+func stepConfirm(f *Form, st FormState, in FormInput, text string) FormStep {
+	if len(in.Images) > 0 {
+		// A photo sent at the summary joins the form's photos, not the void.
+		return keepEarlyImages(f, st, in.Images)
+	}
 	switch {
 	case isWord(text, confirmWords):
 		return FormStep{State: st, Outcome: FormDone}
@@ -183,27 +189,23 @@ func findSlot(f *Form, st *FormState, name string) *Slot {
 	return nil
 }
 
+// parseCorrection reads "地点改成3楼" as (the 地点 slot, "3楼").
+func parseCorrection(f *Form, st *FormState, text string) (*Slot, string, bool) {
+	m := correctionRe.FindStringSubmatch(text)
+	if m == nil {
+		return nil, "", false
+	}
+	s := findSlot(f, st, m[1])
+	if s == nil || s.Images {
+		return nil, "", false
+	}
+	return s, m[2], true
+}
+
 // tryCorrection handles "地点改成3楼" and "改一下 地点".
 func tryCorrection(f *Form, st FormState, text string) (FormStep, bool) {
-	if m := correctionRe.FindStringSubmatch(text); m != nil {
-		s := findSlot(f, &st, m[1])
-		if s == nil || s.Images {
-			return FormStep{}, false
-		}
-		v, problem := answerSlot(s, m[2])
-		if problem != "" {
-			return say(f, st, fmt.Sprintf("「%s」没有修改：%s", s.Label, problem)), true
-		}
-		st.Values[s.Name] = v
-		if !st.asked(s.Name) {
-			st.Order = append(st.Order, s.Name)
-		}
-		if st.Stage == StageFilling && st.Slot == s.Name {
-			advance(f, &st)
-		}
-		step := say(f, st, fmt.Sprintf("已将「%s」改为「%s」。", s.Label, displayValue(s, v)))
-		step.Filled = s.Name
-		return step, true
+	if s, v, ok := parseCorrection(f, &st, text); ok {
+		return applyCorrection(f, st, s, v), true
 	}
 	if m := editSlotRe.FindStringSubmatch(text); m != nil {
 		if s := findSlot(f, &st, m[1]); s != nil {
@@ -211,6 +213,64 @@ func tryCorrection(f *Form, st FormState, text string) (FormStep, bool) {
 		}
 	}
 	return FormStep{}, false
+}
+
+func applyCorrection(f *Form, st FormState, s *Slot, value string) FormStep {
+	v, problem := answerSlot(s, value)
+	if problem != "" {
+		return say(f, st, fmt.Sprintf("「%s」没有修改：%s", s.Label, problem))
+	}
+	st.Values[s.Name] = v
+	if !st.asked(s.Name) {
+		st.Order = append(st.Order, s.Name)
+	}
+	if st.Stage == StageFilling && st.Slot == s.Name {
+		advance(f, &st)
+	}
+	step := say(f, st, fmt.Sprintf("已将「%s」改为「%s」。", s.Label, displayValue(s, v)))
+	step.Filled = s.Name
+	return step
+}
+
+// correctionOrAnswer decides a free-text answer that also reads as a
+// correction ("手机改成静音后收不到提醒" while describing a fault): a field not
+// yet answered cannot be corrected, so it is the answer; for one already
+// answered the user is asked, so neither reading loses what they typed.
+// ok is false when the text is no such case.
+func correctionOrAnswer(f *Form, st FormState, cur *Slot, text string) (FormStep, bool) {
+	target, value, ok := parseCorrection(f, &st, text)
+	if !ok || cur.Images || len(cur.Choices) > 0 {
+		return FormStep{}, false
+	}
+	if _, problem := answerSlot(cur, text); problem != "" {
+		return FormStep{}, false // not an answer here: a correction after all
+	}
+	switch {
+	case target.Name == cur.Name: // "地点改成3楼" while asked for 地点
+		return applyCorrection(f, st, target, value), true
+	case !st.asked(target.Name):
+		return fill(f, st, cur, strings.TrimSpace(text)), true
+	}
+	st.Back, st.Stage, st.Pending = StageFilling, StageCorrectOrAnswer, text
+	return say(f, st), true
+}
+
+func stepCorrectOrAnswer(f *Form, st FormState, in FormInput, text string) FormStep {
+	pending := st.Pending
+	st.Stage, st.Pending = StageFilling, ""
+	cur, ok := f.Slot(st.Slot)
+	target, value, isCorrection := parseCorrection(f, &st, pending)
+	switch {
+	case !ok || !isCorrection:
+		return say(f, st)
+	case text == "1" || isWord(text, editWords) || text == "修改「"+target.Label+"」":
+		return applyCorrection(f, st, target, value)
+	case text == "2" || text == "作为「"+cur.Label+"」":
+		v, _ := answerSlot(cur, pending)
+		return fill(f, st, cur, v)
+	}
+	// Something else: it is a new answer to the question being asked.
+	return stepFilling(f, st, in, text)
 }
 
 func stepFilling(f *Form, st FormState, in FormInput, text string) FormStep {
@@ -235,6 +295,9 @@ func stepFilling(f *Form, st FormState, in FormInput, text string) FormStep {
 			return say(f, st, "还没有填写任何内容。")
 		}
 		return say(f, st)
+	}
+	if step, ok := correctionOrAnswer(f, st, s, text); ok {
+		return step
 	}
 	if step, ok := tryCorrection(f, st, text); ok {
 		return step
