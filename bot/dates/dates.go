@@ -6,6 +6,7 @@ package dates
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -139,7 +140,9 @@ func WorkingDaysBetween(from, to time.Time) int {
 func DaysBetween(from, to time.Time) int {
 	f := midnight(from)
 	t := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, f.Location())
-	return int(t.Sub(f).Hours()+12) / 24 // +12h rounds across DST changes
+	// Rounded to the nearest day (a DST change makes a day 23 or 25 hours);
+	// math.Floor, not int(), so past dates round the same way as future ones.
+	return int(math.Floor((t.Sub(f).Hours() + 12) / 24))
 }
 
 func midnight(t time.Time) time.Time {

@@ -102,6 +102,14 @@ func TestWorkingDaysBetween(t *testing.T) {
 			t.Errorf("WorkingDaysBetween(%s, %s) = %d, want %d", tc.from, tc.to, got, tc.want)
 		}
 	}
+	for _, tc := range []struct {
+		from, to string
+		want     int
+	}{{"2026-11-26", "2026-12-20", 24}, {"2026-11-26", "2026-11-25", -1}, {"2026-11-26", "2026-11-23", -3}, {"2026-11-26", "2026-11-26", 0}} {
+		if got := DaysBetween(d(tc.from), d(tc.to)); got != tc.want {
+			t.Errorf("DaysBetween(%s, %s) = %d, want %d (past dates too)", tc.from, tc.to, got, tc.want)
+		}
+	}
 	if got := DaysBetween(d("2026-11-26"), d("2026-12-20")); got != 24 {
 		t.Errorf("DaysBetween = %d, want 24", got)
 	}
