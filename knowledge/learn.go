@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Learned is a phrasing to add to an entry's 相似问法: a question a user asked
@@ -18,13 +19,21 @@ type Learned struct {
 
 // What AddPhrasings did with one phrasing.
 const (
-	LearnAdded    = "added"    // written to the entry's 相似问法
-	LearnKnown    = "known"    // the entry already has it
-	LearnConflict = "conflict" // another entry has it: adding would make a duplicate
-	LearnManual   = "manual"   // the entry comes from CSV/Excel: add it there by hand
-	LearnMissing  = "missing"  // no such entry any more
-	LearnEmpty    = "empty"    // nothing left after cleaning
+	LearnAdded    = "added"     // written to the entry's 相似问法
+	LearnKnown    = "known"     // the entry already has it
+	LearnConflict = "conflict"  // another entry has it: adding would make a duplicate
+	LearnManual   = "manual"    // the entry comes from CSV/Excel: add it there by hand
+	LearnMissing  = "missing"   // no such entry any more
+	LearnEmpty    = "empty"     // nothing left after cleaning
+	LearnShort    = "short"     // a bare topic word ("vpn"): it must keep getting suggestions
+	LearnCut      = "truncated" // ends in "…": the question was cut off when it was logged
 )
+
+// minLearnRunes is the fewest letters and digits (after BasicNormalize, spaces
+// not counted) a learned phrasing needs. Shorter ones are bare topic words:
+// "vpn" or "密码" cover several entries, and the product answers them with
+// suggestions on purpose; a phrasing would make one entry answer outright.
+const minLearnRunes = 4
 
 // LearnOutcome is the fate of one Learned.
 type LearnOutcome struct {
@@ -102,6 +111,10 @@ func planPhrasings(kb *KB, adds []Learned) ([]LearnOutcome, map[string][]phrasin
 			o.Status = LearnMissing
 		case owner[BasicNormalize(a.Phrasing)] == e.ID:
 			o.Status = LearnKnown
+		case tooShort(a.Phrasing):
+			o.Status = LearnShort
+		case truncated(a.Phrasing):
+			o.Status = LearnCut
 		case owner[BasicNormalize(a.Phrasing)] != "":
 			o.Status = LearnConflict
 		}
@@ -178,6 +191,17 @@ func cleanPhrasing(s string) string {
 		s = string(r[:200])
 	}
 	return s
+}
+
+// tooShort reports whether p is too short to be learned (see minLearnRunes).
+func tooShort(p string) bool {
+	return utf8.RuneCountInString(strings.ReplaceAll(BasicNormalize(p), " ", "")) < minLearnRunes
+}
+
+// truncated reports whether p ends in "…", which is how a long question is
+// logged (cut to its first runes): the rest of the user's words are lost.
+func truncated(p string) bool {
+	return strings.HasSuffix(strings.TrimSpace(p), "…")
 }
 
 func splitSource(src string) (file string, line int) {

@@ -115,3 +115,34 @@ func TestAddPhrasingsRefusesABrokenKB(t *testing.T) {
 		t.Fatalf("file not restored:\n%s", data)
 	}
 }
+
+// A bare topic word must keep getting suggestions, and a question logged cut
+// off ("…") is not what the user asked: neither becomes a 相似问法.
+func TestAddPhrasingsSkipsTopicWordsAndCutQuestions(t *testing.T) {
+	dir := writeLearnKB(t)
+	long := strings.Repeat("密码", 49) + "重…" // as handlers/faq logs a long question
+	adds := []Learned{
+		{"pw-reset", "vpn"},
+		{"pw-reset", "密码"},
+		{"pw-reset", "  P W ! "},
+		{"pw-reset", long},
+		{"pw-reset", "密码想不起来了……"},
+		{"pw-reset", "忘了密码"}, // 4 runes: long enough
+	}
+	out, err := AddPhrasings(dir, adds, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range out {
+		got = append(got, o.Status)
+	}
+	want := []string{LearnShort, LearnShort, LearnShort, LearnCut, LearnCut, LearnAdded}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("outcomes = %v, want %v", got, want)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "account.md"))
+	if !strings.Contains(string(data), "相似问法: 忘记密码|密码不记得了|忘了密码\n") {
+		t.Fatalf("file:\n%s", data)
+	}
+}

@@ -73,6 +73,8 @@ var learnLabels = map[string]string{
 	knowledge.LearnManual:   "请手动加入（条目来自 CSV/Excel，不自动改写）",
 	knowledge.LearnMissing:  "跳过（条目已不存在）",
 	knowledge.LearnEmpty:    "跳过（问法为空）",
+	knowledge.LearnShort:    "跳过（太短，像单个主题词：这样问应继续给出建议，不直接回答）",
+	knowledge.LearnCut:      "跳过（以「…」结尾，记录时已被截断，不是用户的完整问法）",
 }
 
 func printLearned(w io.Writer, out []knowledge.LearnOutcome, dryRun bool) {

@@ -83,3 +83,45 @@ func TestLearnWritesPickedQuestionsIntoTheKB(t *testing.T) {
 		t.Fatalf("second run: %v\n%s", err, out)
 	}
 }
+
+// A user asked "vpn", got suggestions and picked one: learning "vpn" would make
+// the bare topic word answer that entry outright. A question logged cut off
+// ("…") is skipped too. Both stay listed with the reason.
+func TestLearnSkipsTopicWordsAndCutQuestions(t *testing.T) {
+	ctx := context.Background()
+	b := redistest.New(t)
+	st := kbstore.New(b.Client, b.Prefix)
+	cut := string([]rune(strings.Repeat("vpn一直连不上提示错误", 10))[:99]) + "…" // as handlers/faq logs it
+	for _, q := range []string{"vpn", cut} {
+		if err := st.LogPick(ctx, q, "vpn-cannot-login", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := kbcli.CLI{Prefix: b.Prefix, Redis: func(context.Context) (redis.UniversalClient, func(), error) {
+		return b.Client, func() {}, nil
+	}}
+	dir := copyDemoKB(t)
+	before, _ := os.ReadFile(filepath.Join(dir, "vpn_account.md"))
+	out, err := run(t, c, "learn", "--kb", dir)
+	if err != nil {
+		t.Fatal(err, out)
+	}
+	for _, want := range []string{"跳过（太短", "vpn-cannot-login ← vpn\n", "跳过（以「…」结尾"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "已把") {
+		t.Fatalf("something was written:\n%s", out)
+	}
+	if now, _ := os.ReadFile(filepath.Join(dir, "vpn_account.md")); string(now) != string(before) {
+		t.Fatal("the KB was rewritten")
+	}
+	out, err = run(t, c, "learn", "--kb", dir, "--json")
+	if err != nil || !strings.Contains(out, `"status":"short"`) || !strings.Contains(out, `"status":"truncated"`) {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	if left, _ := st.TopPicks(ctx, 10); len(left) != 2 {
+		t.Fatalf("skipped picks were forgotten: %+v", left)
+	}
+}
