@@ -7,9 +7,10 @@ import (
 	"strings"
 )
 
-// ParseMarkdown reads a Markdown KB file: each entry starts with "## question";
+// ParseMarkdown reads a Markdown KB file: each entry starts with "## question"
+// (the space after "##" may be missing or full-width);
 // meta lines (id:, 分类:/category:, 相似问法:/similar:, ASCII or full-width colon)
-// may follow; the rest up to the next "## " is the Markdown answer. An optional
+// may follow; the rest up to the next "##" heading is the Markdown answer. An optional
 // "# title" and any text before the first entry are ignored. Bad entries are
 // returned as RowErrors with the heading's line number; good ones are kept.
 func ParseMarkdown(r io.Reader, file string) ([]Entry, []RowError) {
@@ -47,9 +48,9 @@ func (p *mdParser) feed(line int, text string) {
 	if isFence(text) {
 		p.inFence = !p.inFence
 	}
-	if !p.inFence && (strings.HasPrefix(text, "## ") || text == "##") {
+	if q, ok := entryHeading(text); ok && !p.inFence {
 		p.flush()
-		p.cur = &Entry{Question: strings.TrimSpace(strings.TrimPrefix(text, "##"))}
+		p.cur = &Entry{Question: q}
 		p.curLine = line
 		p.inMeta = true
 		return
@@ -103,6 +104,17 @@ func (p *mdParser) flush() {
 		p.entries = append(p.entries, e)
 	}
 	p.cur, p.body, p.inMeta = nil, nil, false
+}
+
+// entryHeading recognises an entry's "## question" line and returns the
+// question. Authors also write "##question" (no space) and "##　question"
+// (full-width space); "###" and deeper headings are answer text.
+func entryHeading(text string) (string, bool) {
+	rest, ok := strings.CutPrefix(text, "##")
+	if !ok || strings.HasPrefix(rest, "#") {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
 }
 
 // metaLine recognises "key: value" meta lines after a heading.

@@ -219,3 +219,21 @@ func TestRelatedEntriesParsedInEveryFormat(t *testing.T) {
 		t.Fatalf("bad related = %v", bad)
 	}
 }
+
+// "##問題" (no space) and "##　問題" (full-width space) start entries too;
+// before, they were silently merged into the previous entry's answer.
+func TestParseMarkdownHeadingWithoutASCIISpace(t *testing.T) {
+	md := "## VPN登不上怎么办？\nid: vpn\n检查网络。\n\n##密码忘了怎么办？\nid: pw\n点忘记密码。\n\n##\u3000会议室怎么预约？\nid: room\n### 小标题\n在日历里预约。\n"
+	entries, errs := ParseMarkdown(strings.NewReader(md), "a.md")
+	if len(errs) != 0 {
+		t.Fatalf("errors: %+v", errs)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.ID+"|"+e.Question+"|"+e.Answer+"|"+e.Source)
+	}
+	want := []string{"vpn|VPN登不上怎么办？|检查网络。|a.md:1", "pw|密码忘了怎么办？|点忘记密码。|a.md:5", "room|会议室怎么预约？|### 小标题\n在日历里预约。|a.md:9"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("entries:\n%q\nwant\n%q", got, want)
+	}
+}
