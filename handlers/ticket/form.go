@@ -3,7 +3,6 @@ package ticket
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"deliverybot/bot"
@@ -120,32 +119,6 @@ func listPrompt(question, key string) func(st *bot.FormState) string {
 	}
 }
 
-func optionLabel(o string) string {
-	if _, label, ok := strings.Cut(o, "\t"); ok {
-		return label
-	}
-	return o
-}
-
-func optionValue(o string) string {
-	v, _, _ := strings.Cut(o, "\t")
-	return v
-}
-
-// pickOption resolves an answer (number, value or label) against options.
-func pickOption(opts []string, answer string) (string, bool) {
-	answer = strings.TrimSpace(answer)
-	if n, err := strconv.Atoi(answer); err == nil && n >= 1 && n <= len(opts) {
-		return optionValue(opts[n-1]), true
-	}
-	for _, o := range opts {
-		if strings.EqualFold(answer, optionValue(o)) || strings.EqualFold(answer, optionLabel(o)) {
-			return optionValue(o), true
-		}
-	}
-	return "", false
-}
-
 func mergePrompt(st *bot.FormState) string {
 	id := st.Data[dataSimilar]
 	return fmt.Sprintf("您 24 小时内提交过一个相似的工单 %s「%s」，还没有处理完。要补充到 %s 吗？（选「否」将新建工单）",
@@ -185,11 +158,18 @@ func (s *Service) afterSlot(ctx context.Context, req *bot.Request, st *bot.FormS
 }
 
 func (s *Service) afterProject(ctx context.Context, st *bot.FormState) ([]bot.Reply, bool, error) {
-	id, ok := pickOption(lines(st.Data[dataProjects]), st.Values[slotProject])
-	if !ok {
-		unask(st, slotProject)
-		return []bot.Reply{bot.Text("没有找到这个项目，请从列表里选择。")}, false, nil
+	opts := lines(st.Data[dataProjects])
+	aliases, err := s.projectAliases(ctx, opts)
+	if err != nil {
+		return nil, false, err
 	}
+	answer := strings.TrimSpace(st.Values[slotProject])
+	found := matchOptions(opts, answer, aliases)
+	if len(found) != 1 {
+		unask(st, slotProject)
+		return []bot.Reply{projectMiss(answer, len(found))}, false, nil
+	}
+	id := found[0]
 	if err := s.chooseProject(ctx, st, id); err != nil {
 		return nil, false, err
 	}
@@ -199,6 +179,28 @@ func (s *Service) afterProject(ctx context.Context, st *bot.FormState) ([]bot.Re
 		}
 	}
 	return nil, false, nil
+}
+
+// projectMiss names what the user typed and why it chose no project.
+func projectMiss(answer string, matches int) bot.Reply {
+	if matches > 1 {
+		return bot.Text("「%s」对应多个项目，请回复列表里的序号或完整的项目名称。", answer)
+	}
+	return bot.Text("没有找到「%s」对应的项目，请回复列表里的序号或项目名称。", answer)
+}
+
+// projectAliases maps each listed project ID to its registry aliases, so the
+// short names people use (锦绣, 医院项目) pick the project.
+func (s *Service) projectAliases(ctx context.Context, opts []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, o := range opts {
+		p, err := s.project(ctx, optionValue(o))
+		if err != nil {
+			return nil, err
+		}
+		out[p.ID] = p.Aliases
+	}
+	return out, nil
 }
 
 // chooseProject remembers the project and offers its products.
@@ -211,7 +213,7 @@ func (s *Service) chooseProject(ctx context.Context, st *bot.FormState, id strin
 	products := append(append([]string(nil), p.Products...), "其他")
 	st.Data[dataProducts] = strings.Join(products, "\n")
 	if v := st.Values[slotProduct]; v != "" {
-		if _, ok := pickOption(products, v); !ok {
+		if _, ok := pickOption(products, v, nil); !ok {
 			unask(st, slotProduct) // chosen for another project
 		}
 	}
@@ -223,10 +225,12 @@ func afterProduct(st *bot.FormState) []bot.Reply {
 	if len(opts) == 0 {
 		return nil
 	}
-	v, ok := pickOption(opts, st.Values[slotProduct])
+	answer := st.Values[slotProduct]
+	v, ok := pickOption(opts, answer, nil)
 	if !ok {
+		// unask clears the answer: keep it to name it in the message.
 		unask(st, slotProduct)
-		return []bot.Reply{bot.Text("「%s」不在本项目的系统列表里，请从列表中选择；都不是请选「其他」。", st.Values[slotProduct])}
+		return []bot.Reply{bot.Text("「%s」不在本项目的系统列表里，请从列表中选择；都不是请选「其他」。", strings.TrimSpace(answer))}
 	}
 	st.Values[slotProduct] = v
 	return nil

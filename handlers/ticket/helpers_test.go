@@ -31,11 +31,11 @@ func fixtureRegistry() *registry.Registry {
 		{ID: engineer2, Name: "赵磊"}, {ID: pm, Name: "王敏"}, {ID: outsider, Name: "冯雪"}, {ID: otherEng, Name: "李强"},
 		{ID: multi, Name: "何静"}}
 	return registry.New(&registry.Data{Users: users, Projects: []registry.Project{
-		{ID: "hdyy", Name: "华东医院", PM: pm, Oncall: engineer, Products: []string{"企业微信", "打印机"},
+		{ID: "hdyy", Name: "华东医院", Aliases: []string{"医院项目"}, PM: pm, Oncall: engineer, Products: []string{"企业微信", "打印机"},
 			Members: []registry.Member{{User: pm, Role: bot.RolePM}, {User: engineer, Role: bot.RoleEngineer},
 				{User: engineer2, Role: bot.RoleEngineer}, {User: lead, Role: bot.RoleClientLead},
 				{User: reporter, Role: bot.RoleClientStaff}, {User: multi, Role: bot.RoleClientStaff}}},
-		{ID: "jxjt", Name: "锦绣集团", PM: pm, Oncall: otherEng, Products: []string{"腾讯会议"},
+		{ID: "jxjt", Name: "锦绣集团", Aliases: []string{"锦绣企微"}, PM: pm, Oncall: otherEng, Products: []string{"腾讯会议"},
 			Members: []registry.Member{{User: pm, Role: bot.RolePM}, {User: otherEng, Role: bot.RoleEngineer},
 				{User: outsider, Role: bot.RoleClientStaff}, {User: multi, Role: bot.RoleClientStaff}}},
 	}}, nil)
