@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // ErrNotHandled lets a handler decline a request so the router tries the next stage.
@@ -277,7 +278,7 @@ func (r *Router) route(ctx context.Context, req *Request) ([]Reply, error) {
 	if out, ok := r.smallTalkReply(text); ok {
 		return out, nil
 	}
-	if digits := toHalfWidthDigits(text); isDigits(digits) {
+	if digits := toHalfWidthDigits(trimDecoration(text)); isDigits(digits) {
 		if len(digits) > maxChoiceDigits {
 			// A phone or order number alone is no question for the KB.
 			return r.fallbackMenu(ctx, req)
@@ -297,8 +298,16 @@ func (r *Router) route(ctx context.Context, req *Request) ([]Reply, error) {
 	return r.fallbackMenu(ctx, req)
 }
 
+// trimDecoration drops what phone keyboards add around a short reply —
+// "没用。", "1。", "有用👍" — so commands and choices still match.
+func trimDecoration(text string) string {
+	return strings.TrimFunc(text, func(c rune) bool {
+		return unicode.IsSpace(c) || unicode.IsSymbol(c) || (unicode.IsPunct(c) && c != '/') || c == '\u200b' || c == '\ufe0f'
+	})
+}
+
 func (r *Router) matchCommand(text string) (command, string, bool) {
-	t := strings.TrimPrefix(text, "/")
+	t := strings.TrimPrefix(trimDecoration(text), "/")
 	lower := strings.ToLower(t)
 	for _, c := range r.commands {
 		for _, n := range c.names {
@@ -333,7 +342,7 @@ func isDigits(s string) bool {
 }
 
 func numberedChoice(text string, choices []string) (string, bool) {
-	n, err := strconv.Atoi(strings.TrimSpace(toHalfWidthDigits(text)))
+	n, err := strconv.Atoi(toHalfWidthDigits(trimDecoration(text)))
 	if err != nil || n < 1 || n > len(choices) {
 		return "", false
 	}

@@ -278,3 +278,13 @@ func TestLongNumberIsNotAStaleChoice(t *testing.T) {
 	}
 	bottest.MustContain(t, h.SayText("u1", "１２"), "序号「１２」没有对应的选项")
 }
+
+// Trailing punctuation or an emoji from a phone keyboard does not stop a
+// number answering the last card.
+func TestDecoratedNumberAnswersTheCard(t *testing.T) {
+	h := newHarness(t)
+	h.Say("u1", "挑选")
+	bottest.MustContain(t, h.SayText("u1", "2。"), "你选了乙")
+	h.Say("u1", "挑选")
+	bottest.MustContain(t, h.SayText("u1", "１！"), "你选了甲")
+}

@@ -86,7 +86,7 @@ const (
 func (h *Handler) Register(r *bot.Router) {
 	r.FAQ(bot.HandlerFunc(h.Handle))
 	r.Command([]string{CmdUseful}, "", bot.HandlerFunc(h.vote(kbstore.Useful)))
-	r.Command([]string{CmdUseless}, "", bot.HandlerFunc(h.vote(kbstore.Useless)))
+	r.Command([]string{CmdUseless, "没有用", "没帮助"}, "", bot.HandlerFunc(h.vote(kbstore.Useless)))
 	r.Command([]string{CmdRephrase}, "", bot.HandlerFunc(h.rephrase))
 	r.Command([]string{CmdNoneOf}, "", bot.HandlerFunc(h.noneOf))
 	r.Command([]string{CmdContact, cmdContact2, "找工程师", "转人工", "人工客服", "找人工", "人工"}, "", bot.HandlerFunc(h.contact))
@@ -205,8 +205,10 @@ func (h *Handler) retractPick(ctx context.Context, req *bot.Request, entryID str
 // vote handles "有用 <id>" / "没用 <id>" (a bare word applies to the last answer).
 func (h *Handler) vote(v kbstore.Vote) bot.HandlerFunc {
 	return func(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
+		// Buttons send "没用 <entry ID>"; typed text after the word ("没用 还是登不上")
+		// is a comment, not an ID: the vote is for the last answer.
 		id := strings.TrimSpace(req.Args())
-		if id == "" {
+		if _, known := h.opts.KB.Entry(id); !known {
 			id = req.Session.Var(varLastID)
 		}
 		if id == "" {

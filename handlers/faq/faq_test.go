@@ -235,3 +235,31 @@ func TestAnswerOffersRelatedEntries(t *testing.T) {
 		t.Fatalf("choices = %v", got)
 	}
 }
+
+// Phones add punctuation and emoji to short replies, and people comment
+// after 没用: the vote still counts for the last answer, and none of it is
+// logged as an unanswered question.
+func TestDecoratedFeedbackAndCommentsCountForTheLastAnswer(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil, demoKB(t))
+	e.h.Say("u1", "vpn登不上怎么办")
+	bottest.MustContain(t, e.h.SayText("u1", "没用。"), "抱歉没帮上忙")
+	e.h.Say("u2", "vpn登不上怎么办")
+	bottest.MustContain(t, e.h.SayText("u2", "没用 还是登不上"), "抱歉没帮上忙")
+	e.h.Say("u3", "vpn登不上怎么办")
+	bottest.MustContain(t, e.h.SayText("u3", "有用👍"), "感谢反馈")
+	fb, err := e.fb.Feedback(ctx, "vpn-cannot-login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fb.Useless != 2 || fb.Useful != 1 {
+		t.Fatalf("feedback = %+v, want 2 没用 and 1 有用 on the answered entry", fb)
+	}
+	if bogus, _ := e.fb.Feedback(ctx, "还是登不上"); bogus.Useless != 0 {
+		t.Fatalf("a comment was recorded as an entry ID: %+v", bogus)
+	}
+	bottest.MustContain(t, e.h.SayText("u1", "联系项目工程师。"), "实施工程师")
+	if gaps, _ := e.fb.TopGaps(ctx, 10); len(gaps) != 0 {
+		t.Fatalf("decorated commands logged as gaps: %+v", gaps)
+	}
+}
