@@ -64,6 +64,22 @@ func openAdminApp(ctx context.Context, name string, args []string, stderr io.Wri
 	return a, rest, err
 }
 
+// openAdminStore opens just the deployment's store (read-only on the
+// embedded snapshot) for an admin command.
+func openAdminStore(ctx context.Context, name string, args []string, stderr io.Writer) (*redisstore.Conn, error) {
+	cfg, _, err := adminConfig(name, args, stderr)
+	if err != nil {
+		return nil, err
+	}
+	return openStoreFor(ctx, cfg, stderr)
+}
+
+func openStoreFor(ctx context.Context, cfg commonConfig, stderr io.Writer) (*redisstore.Conn, error) {
+	rc := cfg.redisConfig()
+	rc.Logger = newLogger(stderr, cfg.LogLevel, slog.LevelWarn)
+	return redisstore.Open(ctx, rc)
+}
+
 // adminConfig parses and validates the shared flags of an admin command
 // (read-only on the embedded snapshot) and returns the command's own arguments.
 func adminConfig(name string, args []string, stderr io.Writer) (commonConfig, []string, error) {
@@ -98,9 +114,7 @@ func kbSemantic(args []string, stderr io.Writer) func(ctx context.Context) (know
 		if cfg.EmbedBaseURL == "" {
 			return knowledge.SemanticOptions{}, nil, usagef("kb eval --embed 需要先配置向量服务：DELIVERYBOT_EMBED_BASE_URL 和 DELIVERYBOT_EMBED_API_KEY")
 		}
-		rc := cfg.redisConfig()
-		rc.Logger = newLogger(stderr, cfg.LogLevel, slog.LevelWarn)
-		conn, err := redisstore.Open(ctx, rc)
+		conn, err := openStoreFor(ctx, cfg, stderr)
 		if err != nil {
 			return knowledge.SemanticOptions{}, nil, err
 		}
@@ -140,13 +154,15 @@ func runTicket(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 }
 
 func runKB(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	cli := kbcli.CLI{Redis: func(ctx context.Context) (redis.UniversalClient, func(), error) {
-		a, _, err := openAdminApp(ctx, "kb", args, stderr)
-		if err != nil {
-			return nil, nil, err
-		}
-		return a.conn.Client, func() { _ = a.Close() }, nil
-	}}
+	// Only the store: kb commands take their KB from --kb and need no projects.
+	cli := kbcli.CLI{Prefix: envOr("DELIVERYBOT_REDIS_PREFIX", kbcli.DefaultPrefix),
+		Redis: func(ctx context.Context) (redis.UniversalClient, func(), error) {
+			conn, err := openAdminStore(ctx, "kb", args, stderr)
+			if err != nil {
+				return nil, nil, err
+			}
+			return conn.Client, func() { _ = conn.Close() }, nil
+		}}
 	_, rest := splitCommon(args, kbFlagNames)
 	ctx = kbcli.WithSemantic(ctx, kbSemantic(args, stderr))
 	return cliErr(cli.Run(ctx, rest, stdout, stderr))

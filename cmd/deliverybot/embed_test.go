@@ -173,3 +173,23 @@ func TestKBEvalEmbedFusionCheck(t *testing.T) {
 		t.Fatalf("forced fusion should change the numbers and say it was forced:\nlexical %s\nforced %s\n%s", lex, forced, stderr)
 	}
 }
+
+// kb gaps opens only the store: it runs from any directory with --kb, needs
+// no projects file, and reads the deployment's key prefix.
+func TestKBGapsRunsAnywhereOnTheDeploymentsStore(t *testing.T) {
+	isolateRedis(t)
+	dir := t.TempDir()
+	chat(t, dir, "今天天气怎么样\n/quit\n")
+	kb, err := filepath.Abs(demoKB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"kb", "gaps", "--data-dir", dir, "--kb", kb}, strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("kb gaps outside the repo: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "今天天气怎么样（1 次") {
+		t.Fatalf("gaps do not list the question:\n%s", out.String())
+	}
+}
