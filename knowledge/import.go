@@ -18,6 +18,11 @@ type ImportReport struct {
 	Replaced bool       `json:"replaced"` // the target existed and was replaced
 	Rejected []RowError `json:"rejected"`
 	DryRun   bool       `json:"dry_run"`
+	// Encoding is "GBK" when a CSV file was not UTF-8 and was read as
+	// GBK/GB18030 (Excel on Chinese Windows saves "CSV" that way); empty for UTF-8.
+	Encoding string `json:"encoding,omitempty"`
+	// Notes are remarks for the person importing, in Chinese (e.g. 已按 GBK 编码读取).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Import validates a Markdown, CSV or Excel file and writes its good rows into
@@ -35,6 +40,17 @@ func Import(src, kbDir string, dryRun bool) (ImportReport, error) {
 	name := filepath.Base(src)
 	if !IsSource(name) {
 		return rep, fmt.Errorf("不支持的文件类型 %s（支持 .md、.csv、.xlsx）", name)
+	}
+	if strings.EqualFold(filepath.Ext(name), ".csv") {
+		text, enc, err := DecodeCSV(data)
+		if err != nil {
+			return rep, fmt.Errorf("%s：%w，知识库未改动", name, err)
+		}
+		if enc != "" {
+			rep.Encoding = enc
+			rep.Notes = append(rep.Notes, "文件不是 UTF-8，已按 GBK 编码读取；写入知识库的文件为 UTF-8")
+		}
+		data = text
 	}
 	entries, rejected := ParseBytes(data, name)
 	rep.Rejected = rejected

@@ -1,13 +1,16 @@
 package knowledge
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // TableColumns is the header a CSV or Excel KB must have (id optional, any order).
@@ -30,9 +33,24 @@ type tableRow struct {
 }
 
 // ParseCSV reads a CSV KB (header id,question,answer,similar,category). Each bad
-// row is reported with its line number; good rows are returned.
+// row is reported with its line number; good rows are returned. The file may be
+// UTF-8 (with or without a BOM) or GBK/GB18030, which is what Excel on Chinese
+// Windows saves as "CSV"; any other encoding is reported, not read as garbage.
 func ParseCSV(r io.Reader, file string) ([]Entry, []RowError) {
-	cr := csv.NewReader(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, []RowError{{File: file, Line: 0, Reason: "读取失败：" + err.Error()}}
+	}
+	text, _, err := DecodeCSV(data)
+	if err != nil {
+		var ee *EncodingError
+		line := 0
+		if errors.As(err, &ee) {
+			line = ee.Line
+		}
+		return nil, []RowError{{File: file, Line: line, Reason: err.Error()}}
+	}
+	cr := csv.NewReader(bytes.NewReader(text))
 	cr.FieldsPerRecord = -1
 	var rows []tableRow
 	for {
@@ -176,4 +194,57 @@ func blankRow(cells []string) bool {
 		}
 	}
 	return true
+}
+
+// EncodingGBK names the encoding DecodeCSV reports for a GBK/GB18030 file.
+const EncodingGBK = "GBK"
+
+// EncodingError says a CSV file is neither UTF-8 nor GBK.
+type EncodingError struct {
+	Line   int // first line with bytes that cannot be decoded (0: whole file)
+	Reason string
+}
+
+func (e *EncodingError) Error() string { return e.Reason }
+
+const saveAsUTF8 = "请在 Excel 中「另存为」选择「CSV UTF-8（逗号分隔）」后再试"
+
+// DecodeCSV returns a CSV file's text as UTF-8 without a byte-order mark.
+// UTF-8 is taken as is; otherwise the file is decoded as GB18030 (a superset
+// of GBK) when every byte decodes, and enc is EncodingGBK. A file that is
+// mostly UTF-8 with a few broken bytes, UTF-16, or undecodable either way is
+// an *EncodingError naming the problem.
+func DecodeCSV(data []byte) (text []byte, enc string, err error) {
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		return nil, "", &EncodingError{Reason: "文件是 UTF-16 编码（Excel 的「Unicode 文本」），无法按 CSV 读取；" + saveAsUTF8}
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if utf8.Valid(data) {
+		return data, "", nil
+	}
+	// Count what UTF-8 makes of the bytes: a UTF-8 file damaged in a few places
+	// would also "decode" as GB18030, into garbage.
+	multi, bad, firstBad := 0, 0, -1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			bad++
+			if firstBad < 0 {
+				firstBad = i
+			}
+		case size > 1:
+			multi++
+		}
+		i += max(size, 1)
+	}
+	badLine := 1 + bytes.Count(data[:firstBad], []byte("\n"))
+	if multi > 10*bad {
+		return nil, "", &EncodingError{Line: badLine, Reason: fmt.Sprintf("文件是 UTF-8 编码，但有 %d 处损坏的字节（首处在第 %d 行），无法可靠读取；请修正后再试", bad, badLine)}
+	}
+	decoded, derr := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+	if derr == nil && utf8.Valid(decoded) && !bytes.ContainsRune(decoded, utf8.RuneError) {
+		return bytes.TrimPrefix(decoded, []byte("\ufeff")), EncodingGBK, nil
+	}
+	return nil, "", &EncodingError{Line: badLine, Reason: fmt.Sprintf("文件编码无法识别：既不是 UTF-8 也不是 GBK（第 %d 行起有无法解码的字节）；%s", badLine, saveAsUTF8)}
 }
