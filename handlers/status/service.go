@@ -14,7 +14,7 @@ import (
 // Session variables this package uses.
 const (
 	VarProject = "project"         // the project the conversation is about
-	varPending = "project_pending" // command waiting for a project choice: "cmd\x1fargs"
+	varPending = "project_pending" // command waiting for a project choice: see park
 )
 
 // Deps are what the status handlers need.
@@ -203,7 +203,7 @@ func (s *Service) chooseAmong(req *bot.Request, id *bot.Identity, found []regist
 		req.Session.SetVar(VarProject, ok[0].ID)
 		return &ok[0], nil, nil
 	}
-	req.Session.SetVar(varPending, cmd+"\x1f"+args)
+	park(req, cmd, args)
 	card := bot.Card{Title: "请选择项目", Description: "您说的是哪个项目？"}
 	for _, p := range ok {
 		card.Buttons = append(card.Buttons, bot.Button{Label: p.Name, Value: "切换项目 " + p.ID})
@@ -249,23 +249,27 @@ func (s *Service) refuse(id *bot.Identity, about *registry.Project, act Action) 
 }
 
 // choose handles "切换项目 ID" (the project-choice buttons): remember the project and
-// re-run the command that was waiting for it.
+// re-run the command parked for it, if this message answers its card in time;
+// otherwise show the chosen project's status.
 func (s *Service) choose(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
-	pending := req.Session.Var(varPending)
-	req.Session.SetVar(varPending, "")
-	cmd, args, _ := strings.Cut(pending, "\x1f")
-	if cmd == "" {
-		cmd = "status"
-	}
-	act := ActView
-	if cmd != "status" && cmd != "golive" {
-		act = ActUpdate
+	cmd, args, act := "status", "", ActView
+	var lead []bot.Reply
+	switch p := unpark(req); {
+	case p == nil:
+	case p.expired:
+		lead = expiredNote(p)
+	default:
+		cmd, args = p.cmd, p.args
+		if cmd != "status" && cmd != "golive" {
+			act = ActUpdate
+		}
 	}
 	p, replies, err := s.pick(ctx, req, req.Args(), act, cmd, args, nil)
 	if p == nil || err != nil {
-		return replies, err
+		return append(lead, replies...), err
 	}
-	return s.withProject(ctx, req, cmd, args, p)
+	out, err := s.withProject(ctx, req, cmd, args, p)
+	return append(lead, out...), err
 }
 
 // withProject runs cmd for an already chosen project.

@@ -226,6 +226,34 @@ func TestUpdateAmbiguousProjectResumesAfterChoice(t *testing.T) {
 	bottest.MustContain(t, text, "华东医院企业微信协同办公项目", "2027-01-15 → 2026-12-20")
 }
 
+// A parked update runs only when the very next message answers its card, in
+// time: an old card answered after other messages, or too late, must not change
+// the project.
+func TestParkedUpdateOnlyAnswersItsOwnCard(t *testing.T) {
+	e := newEnv(t, Deps{})
+	bottest.MustContain(t, e.h.SayText("demo", "更新进度 80%"), "请选择项目")
+	e.h.Say("demo", "进度 锦绣")
+	e.h.Say("demo", "所有项目")
+	text := e.h.SayText("demo", "切换项目 华东医院")
+	bottest.MustContain(t, text, "华东医院企业微信协同办公项目", "需求调研（第 1/5 阶段）70%")
+	bottest.MustNotContain(t, text, "已更新")
+
+	e = newEnv(t, Deps{}) // nothing remembered: the update asks again
+	bottest.MustContain(t, e.h.SayText("demo", "更新进度 80%"), "请选择项目")
+	e.h.Clock.Advance(pendingTTL + time.Minute)
+	text = e.h.SayText("demo", "切换项目 华东医院")
+	bottest.MustContain(t, text, "之前的「更新进度」等待选择项目已超过 10 分钟，没有执行")
+	bottest.MustNotContain(t, text, "已更新")
+	if a, _ := e.reg.Audit(context.Background(), "hdyy"); len(a) != 0 {
+		t.Fatalf("stale parked update was applied: %+v", a)
+	}
+
+	// Answered right away, it still runs.
+	e = newEnv(t, Deps{})
+	e.h.Say("demo", "更新进度 80%")
+	bottest.MustContain(t, e.h.SayText("demo", "1"), "需求调研 进度 70% → 80%")
+}
+
 func TestUpdateRefusedForClients(t *testing.T) {
 	e := newEnv(t, Deps{})
 	text := e.h.SayText("zhengkai", "更新进度 环境搭建与测试 90%")
