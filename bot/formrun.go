@@ -96,7 +96,7 @@ func (r *Router) runForm(ctx context.Context, req *Request, f *Form) ([]Reply, e
 // then repeats the form's question, unless the words are an answer to it.
 func (r *Router) queryMidForm(ctx context.Context, req *Request, f *Form) ([]Reply, bool, error) {
 	c, args, ok := r.matchCommand(req.Text())
-	if !ok || !c.query || isFormAnswer(f, req.Session.Form, req.Text()) {
+	if !ok || !(c.query || c.midForm != nil && c.midForm(args)) || isFormAnswer(f, req.Session.Form, req.Text()) {
 		return nil, false, nil
 	}
 	st := req.Session.Form
@@ -105,7 +105,7 @@ func (r *Router) queryMidForm(ctx context.Context, req *Request, f *Form) ([]Rep
 	if err != nil {
 		return nil, true, err
 	}
-	req.Session.Form = st // a query never replaces the form
+	req.Session.Form = st // a command run mid-form never replaces the form
 	out = append(out, Text("我们继续刚才的「%s」：", f.Title), PromptReply(f, st))
 	return out, true, nil
 }

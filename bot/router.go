@@ -46,6 +46,10 @@ type command struct {
 	// query commands only read (进度, 我的工单…), so they may run mid-form and
 	// the form then continues.
 	query bool
+	// midForm, when set, lets a command that changes state run mid-form too
+	// when its arguments say it is about something else (a ticket button's
+	// "解决了 BX-…" while another 报修 is being filled).
+	midForm func(args string) bool
 }
 
 type intent struct {
@@ -109,6 +113,13 @@ func (r *Router) Command(names []string, help string, h Handler) {
 // in the middle of a form: it is answered and the form's question is repeated.
 func (r *Router) Query(names []string, help string, h Handler) {
 	r.addCommand(command{names: names, help: help, h: h, query: true})
+}
+
+// CommandMidForm registers a command like Command that also runs in the
+// middle of a form when midForm(args) holds; the form's question is then
+// repeated. Without it, the form would take the text as an answer.
+func (r *Router) CommandMidForm(names []string, help string, h Handler, midForm func(args string) bool) {
+	r.addCommand(command{names: names, help: help, h: h, midForm: midForm})
 }
 
 func (r *Router) addCommand(c command) {

@@ -116,9 +116,11 @@ func Register(r *bot.Router, d Deps) (*Service, error) {
 	r.Query([]string{"我的工单", "my_tickets"}, "查看我提交或负责的工单", bot.HandlerFunc(s.myTickets))
 	r.Command([]string{"项目工单"}, "", bot.HandlerFunc(s.projectTickets))
 	for _, a := range s.actions() {
-		r.Command(a.names, "", bot.HandlerFunc(func(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
+		// A ticket button ("解决了 BX-…") pressed while filing another 报修 acts
+		// on its ticket; the filing form then continues.
+		r.CommandMidForm(a.names, "", bot.HandlerFunc(func(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
 			return a.run(ctx, req, req.Args())
-		}))
+		}), namesTicket)
 	}
 	if err := r.Intent("ticket:action", bot.HandlerFunc(s.actionWithoutSpace), actionNoSpacePattern); err != nil {
 		return nil, err
@@ -128,6 +130,9 @@ func Register(r *bot.Router, d Deps) (*Service, error) {
 	}
 	return s, nil
 }
+
+// namesTicket reports whether command arguments name a ticket.
+func namesTicket(args string) bool { return idRe.MatchString(args) }
 
 // startCommands open the filing dialog; ticket_new is the WeCom menu key.
 var startCommands = []string{"报修", "我要报修", "报障", "ticket_new"}

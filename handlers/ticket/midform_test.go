@@ -1,0 +1,27 @@
+package ticket_test
+
+import (
+	"testing"
+
+	"deliverybot/bot/bottest"
+	"deliverybot/handlers/ticket/ticketstore"
+)
+
+// A ticket's button pressed while another 报修 is being filled acts on that
+// ticket; the form then asks its question again and keeps its answers.
+func TestTicketButtonWorksMidForm(t *testing.T) {
+	e := newEnv(t)
+	id := e.file(reporter, "三楼打印机又卡纸了")
+	e.say(engineer, "解决 "+id+" 更换了搓纸轮")
+	e.inbox(reporter)
+
+	e.say(reporter, "报修")
+	e.say(reporter, "打印机")
+	out := bottest.PlainText(e.Click(reporter, "解决了 "+id))
+	bottest.MustContain(t, out, "已关闭", "我们继续刚才的「报修」")
+	if tk := e.ticket(id); tk.Status != ticketstore.StatusClosed {
+		t.Fatalf("ticket %s is %s, want closed", id, tk.Status)
+	}
+	// The new form still has its product and now takes the description.
+	bottest.MustContain(t, e.say(reporter, "二楼打印机也不出纸了"), "位置或部门")
+}
