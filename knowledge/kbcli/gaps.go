@@ -7,19 +7,60 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"time"
 
 	"deliverybot/knowledge"
 	"deliverybot/knowledge/kbstore"
 )
 
-// runGaps implements `kb gaps [--n 20] [--kb PATH] [--json]`.
+// DefaultTimeZone is the bot's time zone when neither --tz nor DELIVERYBOT_TZ is set.
+const DefaultTimeZone = "Asia/Shanghai"
+
+type locationKey struct{}
+
+// WithLocation gives kb gaps the bot's time zone (the deliverybot command may
+// set it from the same --tz / DELIVERYBOT_TZ as chat and serve).
+func WithLocation(ctx context.Context, loc *time.Location) context.Context {
+	return context.WithValue(ctx, locationKey{}, loc)
+}
+
+// gapsLocation is the zone kb gaps prints times in: its own --tz, else the
+// zone the caller put in ctx, else DELIVERYBOT_TZ, else Asia/Shanghai — never
+// the process's local zone, which on a server is usually UTC.
+func gapsLocation(ctx context.Context, tz string) (*time.Location, error) {
+	if tz == "" {
+		if loc, _ := ctx.Value(locationKey{}).(*time.Location); loc != nil {
+			return loc, nil
+		}
+		tz = os.Getenv("DELIVERYBOT_TZ")
+	}
+	if tz == "" {
+		tz = DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		if tz == DefaultTimeZone {
+			return time.FixedZone("CST", 8*3600), nil // no tz database; China has no DST
+		}
+		return nil, usageErr(fmt.Sprintf("未知的时区 %q（--tz / DELIVERYBOT_TZ，例如 Asia/Shanghai）", tz))
+	}
+	return loc, nil
+}
+
+// runGaps implements `kb gaps [--n 20] [--kb PATH] [--tz ZONE] [--json]`.
 func (c CLI) runGaps(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kb gaps", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	n := fs.Int("n", 20, "每类最多列出几条")
 	kbPath := fs.String("kb", defaultKBPath(), "知识库（用来显示条目的问题）")
 	asJSON := fs.Bool("json", false, "以 JSON 输出")
+	tz := fs.String("tz", "", "显示时间所用的时区（默认 DELIVERYBOT_TZ，未设置时 "+DefaultTimeZone+"）")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	loc, err := gapsLocation(ctx, *tz)
+	if err != nil {
 		return err
 	}
 	st, closeFn, err := c.openStore(ctx)
@@ -41,6 +82,12 @@ func (c CLI) runGaps(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	kb := loadGapKB(*kbPath, stderr)
 	picks = kb.newPhrasings(picks)
+	for i := range gaps {
+		gaps[i].LastSeen = gaps[i].LastSeen.In(loc)
+	}
+	for i := range picks {
+		picks[i].LastSeen = picks[i].LastSeen.In(loc)
+	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(gapsJSON(kb, gaps, useless, picks))
 	}
@@ -48,13 +95,14 @@ func (c CLI) runGaps(ctx context.Context, args []string, stdout, stderr io.Write
 	return nil
 }
 
+// printGaps lists what runGaps collected; times are already in the bot's zone.
 func printGaps(w io.Writer, kb gapKB, gaps []kbstore.Gap, useless []kbstore.EntryFeedback, picks []kbstore.Pick) {
 	fmt.Fprintln(w, "最常见的未回答问题（及最接近的条目，供判断是补充相似问法还是新写条目）：")
 	if len(gaps) == 0 {
 		fmt.Fprintln(w, "  （暂无）")
 	}
 	for i, g := range gaps {
-		fmt.Fprintf(w, "  %2d. %s（%d 次，最近 %s）\n", i+1, g.Question, g.Count, g.LastSeen.Local().Format("2006-01-02 15:04"))
+		fmt.Fprintf(w, "  %2d. %s（%d 次，最近 %s）\n", i+1, g.Question, g.Count, g.LastSeen.Format("2006-01-02 15:04"))
 		if near, ok := kb.nearest(g.Question); ok {
 			fmt.Fprintf(w, "      最接近：%s %s（相似度 %.2f）\n", near.EntryID, near.Question, near.Confidence)
 		}
