@@ -113,6 +113,23 @@ func ParseQueries(r io.Reader) ([]Query, error) {
 	return out, nil
 }
 
+// UnknownExpected returns the in-scope queries whose expected_id is not the ID
+// of any of entries: a typo or a removed entry. Evaluate counts them as misses
+// (the retriever cannot rank an entry that does not exist).
+func UnknownExpected(queries []Query, entries []Entry) []Query {
+	ids := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		ids[e.ID] = true
+	}
+	var out []Query
+	for _, q := range queries {
+		if q.ExpectedID != "" && !ids[q.ExpectedID] {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
 // Evaluate runs every query through r.
 func Evaluate(r Retriever, queries []Query) (Metrics, Detail) {
 	var (

@@ -56,6 +56,12 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, p := range kb.Problems {
 		fmt.Fprintf(stderr, "注意：%s\n", p.Error())
 	}
+	if unknown := knowledge.UnknownExpected(qs, kb.Entries); len(unknown) > 0 {
+		fmt.Fprintf(stderr, "注意：查询集中有 %d 个查询的 expected_id 不是知识库里的条目（拼错了或条目已删除），仍按未命中计分：\n", len(unknown))
+		for _, q := range unknown {
+			fmt.Fprintf(stderr, "  第%d行 expected_id=%s  %s\n", q.Line, q.ExpectedID, q.Text)
+		}
+	}
 	// Thresholds: built-in defaults, then the KB's kb.yaml (or the KB's
 	// calibration, as chat and serve apply it), then flags given here.
 	// The baseline is not calibrated: calibration measures this engine.
@@ -109,11 +115,13 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "%s：%s（%d 条）  查询集：%s\n", name, *kbPath, len(kb.Entries), *queries)
 	fmt.Fprintf(stdout, "阈值：直接回答 %.2f，给出建议 %.2f%s\n", opts.Policy.AnswerThreshold, opts.Policy.SuggestThreshold, calibrationNote(cal))
 	fmt.Fprintf(stdout, "n              %d（范围内 %d，超出范围 %d）\n", m.N, d.InScope, d.OutOfScope)
-	fmt.Fprintf(stdout, "hit_at_1       %.4f\n", m.HitAt1)
-	fmt.Fprintf(stdout, "hit_at_3       %.4f\n", m.HitAt3)
-	fmt.Fprintf(stdout, "mrr            %.4f\n", m.MRR)
-	fmt.Fprintf(stdout, "oos_rejection  %.4f\n", m.OOSRejection)
-	fmt.Fprintf(stdout, "answered_rate  %.4f\n", m.AnsweredRate)
+	// A rate over no queries is not 0: say there were none (JSON keeps 0).
+	inScope := func(x float64) string { return rate(x, d.InScope, "无（查询集没有范围内的查询）") }
+	fmt.Fprintf(stdout, "hit_at_1       %s\n", inScope(m.HitAt1))
+	fmt.Fprintf(stdout, "hit_at_3       %s\n", inScope(m.HitAt3))
+	fmt.Fprintf(stdout, "mrr            %s\n", inScope(m.MRR))
+	fmt.Fprintf(stdout, "oos_rejection  %s\n", rate(m.OOSRejection, d.OutOfScope, "无（查询集没有超出范围的查询）"))
+	fmt.Fprintf(stdout, "answered_rate  %s\n", inScope(m.AnsweredRate))
 	fmt.Fprintf(stdout, "直接回答且正确 %d，直接回答但答错 %d，超出范围却直接回答 %d\n", d.AnsweredCorrect, d.AnsweredWrong, d.OOSAnswered)
 	if *misses {
 		for _, ms := range d.Misses {
@@ -125,6 +133,14 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	return nil
+}
+
+// rate formats a metric over n queries, or none when there were none.
+func rate(x float64, n int, none string) string {
+	if n == 0 {
+		return none
+	}
+	return fmt.Sprintf("%.4f", x)
 }
 
 // calibrationNote explains a calibrated suggest threshold to the KB author.
