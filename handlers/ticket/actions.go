@@ -124,10 +124,10 @@ func (s *Service) reply(t *ticketstore.Ticket, err error, usage string, ok func(
 	return ok(t), nil
 }
 
-func engineerOnly(what string) func(*bot.Identity, string, *ticketstore.Ticket) error {
-	return func(id *bot.Identity, _ string, t *ticketstore.Ticket) error {
+func (s *Service) engineerOnly(what string) func(*bot.Identity, string, *ticketstore.Ticket) error {
+	return func(id *bot.Identity, userID string, t *ticketstore.Ticket) error {
 		if !canWork(id, t) {
-			return workDenial(t.ID, what)
+			return s.workDenial(id, userID, t, what)
 		}
 		return nil
 	}
@@ -164,7 +164,7 @@ func (s *Service) notifyReporter(req *bot.Request, t *ticketstore.Ticket, text s
 func (s *Service) accept(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
 	t, _, err := s.run(ctx, req, args, change{verb: "受理", to: ticketstore.StatusAccepted,
 		from:  []ticketstore.Status{ticketstore.StatusNew, ticketstore.StatusReopened},
-		allow: engineerOnly("受理"),
+		allow: s.engineerOnly("受理"),
 		apply: func(t *ticketstore.Ticket, req *bot.Request) ticketstore.Event {
 			t.Assignee = req.UserID()
 			if t.RespondedAt.IsZero() {
@@ -182,7 +182,7 @@ func (s *Service) accept(ctx context.Context, req *bot.Request, args string) ([]
 func (s *Service) inProgress(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
 	t, _, err := s.run(ctx, req, args, change{verb: "标记为处理中", to: ticketstore.StatusInProgress,
 		from:  []ticketstore.Status{ticketstore.StatusNew, ticketstore.StatusAccepted, ticketstore.StatusReopened},
-		allow: engineerOnly("处理"),
+		allow: s.engineerOnly("处理"),
 		apply: func(t *ticketstore.Ticket, req *bot.Request) ticketstore.Event {
 			if t.Assignee == "" || t.Status == ticketstore.StatusNew {
 				t.Assignee = req.UserID()
@@ -200,7 +200,7 @@ func (s *Service) inProgress(ctx context.Context, req *bot.Request, args string)
 
 func (s *Service) resolve(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
 	t, _, err := s.run(ctx, req, args, change{verb: "标记为已解决", to: ticketstore.StatusResolved,
-		from: workable, allow: engineerOnly("解决"),
+		from: workable, allow: s.engineerOnly("解决"),
 		apply: func(t *ticketstore.Ticket, req *bot.Request) ticketstore.Event {
 			_, note := splitID(args)
 			t.Resolution, t.ResolvedAt = note, req.Now
@@ -236,7 +236,7 @@ func (s *Service) transfer(ctx context.Context, req *bot.Request, args string) (
 	var target string
 	t, _, err := s.run(ctx, req, id, change{verb: "转派", from: workable,
 		allow: func(ident *bot.Identity, uid string, t *ticketstore.Ticket) error {
-			if err := engineerOnly("转派")(ident, uid, t); err != nil {
+			if err := s.engineerOnly("转派")(ident, uid, t); err != nil {
 				return err
 			}
 			var err error

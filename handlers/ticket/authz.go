@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"errors"
+	"fmt"
 
 	"deliverybot/bot"
 	"deliverybot/handlers/ticket/ticketstore"
@@ -35,6 +36,15 @@ func viewDenial(id string) denial {
 	return denial("抱歉，您没有权限查看工单 " + id + "：工单只对提交人以及该项目的项目经理、实施工程师开放。如需了解进展，请联系提交人或项目经理。")
 }
 
-func workDenial(id, what string) denial {
-	return denial("抱歉，只有该项目的实施工程师可以" + what + "工单 " + id + "。如需处理，请联系项目经理安排。")
+// workDenial explains who may work a ticket. Others are sent to the PM; the PM
+// is told whom to ask instead: the ticket's handler, else the project's engineers.
+func (s *Service) workDenial(ident *bot.Identity, userID string, t *ticketstore.Ticket, what string) denial {
+	if !ident.HasRole(t.Project, bot.RolePM) {
+		return denial("抱歉，只有该项目的实施工程师可以" + what + "工单 " + t.ID + "。如需处理，请联系项目经理安排。")
+	}
+	who := "该项目的实施工程师"
+	if t.Assignee != "" && t.Assignee != userID {
+		who = "当前处理人" + s.name(t.Assignee)
+	}
+	return denial(fmt.Sprintf("工单 %s 需由实施工程师%s，项目经理不能直接操作。请联系%s%s。", t.ID, what, who, what))
 }

@@ -286,7 +286,7 @@ func TestAuthorization(t *testing.T) {
 		{lead, "工单 " + id, "没有权限查看"},
 		{outsider, "催一下 " + id, "没有权限查看"},
 		{reporter, "受理 " + id, "只有该项目的实施工程师可以受理"},
-		{pm, "解决 " + id + " 好了", "只有该项目的实施工程师可以解决"},
+		{pm, "解决 " + id + " 好了", "需由实施工程师解决，项目经理不能直接操作"},
 		{otherEng, "受理 " + id, "只有该项目的实施工程师可以受理"},
 		{engineer, "解决了 " + id, "只有提交人可以确认"},
 		{outsider, "解决了 " + id, "没有权限查看"},
@@ -302,6 +302,20 @@ func TestAuthorization(t *testing.T) {
 		t.Fatalf("denied actions changed the ticket: %+v", tk)
 	}
 	bottest.MustContain(t, e.say("stranger", "报修"), "还没有加入任何项目")
+}
+
+// The PM is not told to contact the PM: they are sent to the ticket's handler.
+func TestWorkDenialForPMNamesWhomToAsk(t *testing.T) {
+	e := newEnv(t)
+	id := e.file(reporter, "三楼打印机又卡纸了")
+	out := e.say(pm, "转派 "+id+" 赵磊")
+	bottest.MustContain(t, out, "工单 "+id+" 需由实施工程师转派", "请联系当前处理人刘洋转派")
+	bottest.MustNotContain(t, out, "请联系项目经理")
+	if tk := e.ticket(id); tk.Assignee != engineer {
+		t.Fatalf("denied transfer changed the assignee to %s", tk.Assignee)
+	}
+	// Others are still sent to the PM.
+	bottest.MustContain(t, e.say(otherEng, "转派 "+id+" 赵磊"), "只有该项目的实施工程师可以转派", "请联系项目经理安排")
 }
 
 func TestMyTicketsAndProjectChoice(t *testing.T) {
