@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ErrNotHandled lets a handler decline a request so the router tries the next stage.
@@ -207,7 +208,7 @@ func (r *Router) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		if req.failed {
 			return replies, nil // state may be half-changed: keep the stored one
 		}
-		sess.Choices = choicesOf(replies)
+		sess.Choices, sess.ChoiceLabels = choicesOf(replies)
 		sess.UpdatedAt = now
 		sess.LastMsgID, sess.LastReplies = msg.ID, replies
 		err = r.opts.Sessions.Save(ctx, sess)
@@ -224,18 +225,56 @@ func (r *Router) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 
 // choicesOf keeps the buttons of the last reply the user sees, so "1", "2"…
 // answer what is on screen and never an older card above it.
-func choicesOf(replies []Reply) []string {
+func choicesOf(replies []Reply) (values, labels []string) {
 	for i := len(replies) - 1; i >= 0; i-- {
-		if replies[i].To == "" {
-			return replies[i].Choices()
+		if r := replies[i]; r.To == "" {
+			if r.Card == nil {
+				return nil, nil
+			}
+			for _, b := range r.Card.Buttons {
+				values, labels = append(values, b.Value), append(labels, b.Label)
+			}
+			return values, labels
 		}
 	}
-	return nil
+	return nil, nil
+}
+
+// labelledChoice maps typed text to the value of the button whose label it
+// is, or is the only one to contain ("5分" for "5 分 非常满意"), for buttons
+// whose value differs from their label; other buttons send their own text.
+func labelledChoice(text string, values, labels []string) (string, bool) {
+	squash := func(s string) string { return strings.ToLower(strings.ReplaceAll(trimDecoration(s), " ", "")) }
+	t := squash(text)
+	if t == "" || len(values) != len(labels) {
+		return "", false
+	}
+	found := -1
+	for i, l := range labels {
+		if values[i] == l {
+			continue
+		}
+		switch lab := squash(l); {
+		case lab == t:
+			return values[i], true
+		case utf8.RuneCountInString(t) >= 2 && strings.Contains(lab, t):
+			if found >= 0 {
+				return "", false // more than one: let the text speak for itself
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		return "", false
+	}
+	return values[found], true
 }
 
 func (r *Router) dispatch(ctx context.Context, req *Request) ([]Reply, error) {
 	sess := req.Session
 	if v, ok := numberedChoice(req.Text(), sess.Choices); ok {
+		req.Msg.Text = v
+	} else if v, ok := labelledChoice(req.Text(), sess.Choices, sess.ChoiceLabels); ok {
 		req.Msg.Text = v
 	}
 	var lead []Reply

@@ -288,3 +288,12 @@ func TestDecoratedNumberAnswersTheCard(t *testing.T) {
 	h.Say("u1", "挑选")
 	bottest.MustContain(t, h.SayText("u1", "１！"), "你选了甲")
 }
+
+// Typing a button's label picks it where the button sends something else.
+func TestTypedLabelAnswersTheCard(t *testing.T) {
+	h := newHarness(t)
+	h.Say("u1", "挑选")
+	bottest.MustContain(t, h.SayText("u1", "乙"), "你选了乙")
+	h.Say("u1", "挑选")
+	bottest.MustContain(t, h.SayText("u1", "甲。"), "你选了甲")
+}

@@ -20,6 +20,9 @@ type Session struct {
 	// Choices maps a numbered answer ("1", "2"…) to the value it stands for: the
 	// buttons of the last card the user was shown.
 	Choices []string `json:"choices,omitempty"`
+	// ChoiceLabels are those buttons' labels, so typing one ("非常满意") picks
+	// it where its value differs ("评分 BX-… 5").
+	ChoiceLabels []string `json:"choice_labels,omitempty"`
 	// Vars is small conversation memory (e.g. the chosen project).
 	Vars map[string]string `json:"vars,omitempty"`
 	// Notice is told to the user on their next message (e.g. their form expired).

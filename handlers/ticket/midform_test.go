@@ -25,3 +25,17 @@ func TestTicketButtonWorksMidForm(t *testing.T) {
 	// The new form still has its product and now takes the description.
 	bottest.MustContain(t, e.say(reporter, "二楼打印机也不出纸了"), "位置或部门")
 }
+
+// The rating card is answered in words as well as by number.
+func TestRatingCardAnsweredInWords(t *testing.T) {
+	for words, want := range map[string]int{"非常满意": 5, "3分": 3} {
+		e := newEnv(t)
+		id := e.file(reporter, "三楼打印机又卡纸了")
+		e.say(engineer, "解决 "+id+" 更换了搓纸轮")
+		bottest.MustContain(t, e.say(reporter, "解决了"), "非常满意")
+		bottest.MustContain(t, e.say(reporter, words), "评价")
+		if tk := e.ticket(id); tk.Rating != want {
+			t.Fatalf("%q: rating %d, want %d", words, tk.Rating, want)
+		}
+	}
+}
