@@ -235,17 +235,24 @@ func (s *Service) refuse(id *bot.Identity, about *registry.Project, act Action) 
 	case !id.Known:
 		return bot.Text("抱歉，我暂时查不到您参与的项目（账号 %s 未登记）。如需查看项目进度，请联系%s为您开通。", id.UserID, ask)
 	case act == ActUpdate || act == ActAudit:
-		if about != nil {
-			if m, ok := id.In(about.ID); ok {
-				return bot.Text("抱歉，您在「%s」中的角色是%s，只有项目经理和实施工程师可以更新项目信息或查看日志。如需调整，请联系%s。",
-					about.Name, registry.RoleLabel(m.Role), ask)
-			}
-		}
-		return bot.Text("抱歉，只有项目经理和实施工程师可以更新所在项目的信息或查看日志。如需调整，请联系%s。", ask)
+		return s.refuseUpdate(id, about, ask)
 	case about != nil:
 		return bot.Text("抱歉，您不是「%s」的成员，无法查看该项目的进度。如需了解，请联系%s。", about.Name, ask)
 	}
 	return bot.Text("抱歉，您目前没有参与任何项目，无法查看项目进度。如需加入项目，请联系%s。", ask)
+}
+
+// refuseUpdate explains an update or audit refusal. Naming the project matters
+// most for staff of other projects: they are PMs or engineers, just not here.
+func (s *Service) refuseUpdate(id *bot.Identity, about *registry.Project, ask string) bot.Reply {
+	if about == nil {
+		return bot.Text("抱歉，只有项目经理和实施工程师可以更新所在项目的信息或查看日志。如需调整，请联系%s。", ask)
+	}
+	if m, ok := id.In(about.ID); ok {
+		return bot.Text("抱歉，您在「%s」中的角色是%s，只有项目经理和实施工程师可以更新项目信息或查看日志。如需调整，请联系%s。",
+			about.Name, registry.RoleLabel(m.Role), ask)
+	}
+	return bot.Text("抱歉，您不是「%s」的项目经理或实施工程师，无法更新该项目的信息或查看日志。如需调整，请联系%s。", about.Name, ask)
 }
 
 // choose handles "切换项目 ID" (the project-choice buttons): remember the project and

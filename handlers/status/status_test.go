@@ -266,6 +266,17 @@ func TestUpdateRefusedForClients(t *testing.T) {
 	bottest.MustContain(t, text, "抱歉")
 }
 
+// A PM of another project is told it is this project she has no role in.
+func TestUpdateRefusedForStaffOfAnotherProject(t *testing.T) {
+	e := newEnv(t, Deps{})
+	text := e.h.SayText("chenjing", "更新进度 锦绣 80%")
+	bottest.MustContain(t, text, "您不是「锦绣集团企业微信上线项目」的项目经理或实施工程师", "王敏")
+	bottest.MustNotContain(t, text, "只有项目经理和实施工程师可以")
+	if a, _ := e.reg.Audit(context.Background(), "jxjt"); len(a) != 0 {
+		t.Fatalf("change by another project's PM was stored: %+v", a)
+	}
+}
+
 func TestBadUpdateInputGetsHelp(t *testing.T) {
 	e := newEnv(t, Deps{})
 	e.h.Say("demo", "进度 锦绣")
