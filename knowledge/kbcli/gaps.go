@@ -59,6 +59,9 @@ func (c CLI) runGaps(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *n < 1 {
+		return usageErr(fmt.Sprintf("--n 应为正整数，收到 %d", *n))
+	}
 	loc, err := gapsLocation(ctx, *tz)
 	if err != nil {
 		return err

@@ -60,3 +60,24 @@ func TestGapsPrintsTimesInTheBotsZone(t *testing.T) {
 		t.Fatalf("unknown zone: %v", err)
 	}
 }
+
+// --n 0 listed everything and --n -1 all but one (Redis range semantics).
+func TestGapsAndLearnRejectNonPositiveN(t *testing.T) {
+	opened := false
+	c := kbcli.CLI{Redis: func(context.Context) (redis.UniversalClient, func(), error) {
+		opened = true
+		return nil, nil, errors.New("not reached")
+	}}
+	for _, cmd := range []string{"gaps", "learn"} {
+		for _, n := range []string{"0", "-1"} {
+			var out strings.Builder
+			err := c.Run(context.Background(), []string{cmd, "--kb", demoKB, "--n", n}, &out, &out)
+			if !errors.Is(err, kbcli.ErrUsage) || !strings.Contains(err.Error(), "--n") {
+				t.Fatalf("%s --n %s: %v", cmd, n, err)
+			}
+		}
+	}
+	if opened {
+		t.Fatal("the store was opened for a bad --n")
+	}
+}

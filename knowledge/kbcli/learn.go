@@ -25,6 +25,9 @@ func (c CLI) runLearn(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *n < 1 {
+		return usageErr(fmt.Sprintf("--n 应为正整数，收到 %d", *n))
+	}
 	st, closeFn, err := c.openStore(ctx)
 	if err != nil {
 		return err
