@@ -13,6 +13,9 @@ func BasicNormalize(s string) string {
 	b.Grow(len(s))
 	space := true // suppress leading and repeated spaces
 	for _, r := range s {
+		if invisible(r) {
+			continue // pasted text carries them inside words: "v\u200bpn" is vpn
+		}
 		r = foldRune(r)
 		if r == ' ' {
 			if !space {
@@ -25,6 +28,15 @@ func BasicNormalize(s string) string {
 		space = false
 	}
 	return strings.TrimRight(b.String(), " ")
+}
+
+// invisible reports zero-width characters and the soft hyphen.
+func invisible(r rune) bool {
+	switch r {
+	case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad':
+		return true
+	}
+	return false
 }
 
 // foldRune maps one rune to its normalised form; ' ' stands for a separator.

@@ -166,6 +166,20 @@ func TestBareTopicWordIsSuggestedNotAnswered(t *testing.T) {
 	}
 }
 
+// Zero-width characters pasted inside a word do not split it.
+func TestInvisibleCharactersAreIgnored(t *testing.T) {
+	if got := BasicNormalize("v\u200bpn登\ufeff不上\u00ad怎么办"); got != "vpn登不上怎么办" {
+		t.Fatalf("BasicNormalize = %q", got)
+	}
+	ix, _, err := LoadIndex("../deploy/demo/kb", DefaultOptions(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := ix.Search("v\u200bpn登不上怎么办", 5); res.Decision != Answer || res.Choices[0].Entry.ID != "vpn-cannot-login" {
+		t.Fatalf("%v %v", res.Decision, ids(res.Choices))
+	}
+}
+
 func TestSearchIsSafeForOddInput(t *testing.T) {
 	ix := unitIndex(t)
 	for _, q := range []string{"", " ", strings.Repeat("企业微信", 500), "\x00\xff", "🙂🙂"} {
