@@ -71,6 +71,7 @@ func Import(src, kbDir string, dryRun bool) (ImportReport, error) {
 		return rep, err
 	}
 	entries = rejectClashes(entries, others, name, &rep)
+	entries = rejectDuplicatePhrasings(entries, others, synonyms, name, &rep)
 	if len(entries) == 0 {
 		return rep, errors.New("没有可导入的有效行，知识库未改动")
 	}
@@ -124,6 +125,63 @@ func rejectClashes(entries, others []Entry, file string, rep *ImportReport) []En
 			continue
 		}
 		kept = append(kept, e)
+	}
+	return kept
+}
+
+// rejectDuplicatePhrasings drops rows whose question or 相似问法 is, after
+// normalisation (synonyms included, spaces ignored), a phrasing of another entry — of the KB or
+// of an earlier row of this file. kb lint fails on such duplicates, and the bot
+// could not tell the two entries apart.
+func rejectDuplicatePhrasings(entries, others []Entry, syn SynonymTable, file string, rep *ImportReport) []Entry {
+	n := NewNormalizer(syn)
+	// Spaces are dropped too: "VPN 登不上" and "VPN登不上" are one question.
+	key := func(s string) string { return strings.ReplaceAll(n.Normalize(s), " ", "") }
+	type owner struct {
+		id, question string
+		line         int // of this file; 0 for the KB's entries
+	}
+	owners := map[string]owner{}
+	for i := range others {
+		for _, ph := range others[i].Phrasings() {
+			if k := key(ph); k != "" {
+				owners[k] = owner{id: others[i].ID, question: others[i].Question}
+			}
+		}
+	}
+	kept := entries[:0]
+	for i := range entries {
+		e := &entries[i]
+		line := lineOf(e.Source)
+		reason := ""
+		for j, ph := range e.Phrasings() {
+			o, dup := owners[key(ph)]
+			if !dup || o.id == e.ID {
+				continue
+			}
+			what := "问题"
+			if j > 0 {
+				what = "相似问法「" + ph + "」"
+			}
+			if o.line > 0 {
+				reason = fmt.Sprintf("%s与第 %d 行条目 %s 的问法重复", what, o.line, o.id)
+			} else {
+				reason = fmt.Sprintf("%s与已有条目 %s 的问法重复（%s）", what, o.id, o.question)
+			}
+			break
+		}
+		if reason != "" {
+			rep.Rejected = append(rep.Rejected, RowError{File: file, Line: line, Reason: reason})
+			continue
+		}
+		for _, ph := range e.Phrasings() {
+			if k := key(ph); k != "" {
+				if _, taken := owners[k]; !taken {
+					owners[k] = owner{id: e.ID, question: e.Question, line: line}
+				}
+			}
+		}
+		kept = append(kept, *e)
 	}
 	return kept
 }

@@ -141,3 +141,45 @@ func TestLintFindsDuplicates(t *testing.T) {
 		t.Fatalf("an entry with %d 相似问法 got %v", MinSimilar, got)
 	}
 }
+
+// A row asking an existing entry's question under a new ID was imported, and
+// kb lint then failed on the duplicate: it is a bad row now, like a clashing ID.
+func TestImportRejectsQuestionsTheKBAlreadyHas(t *testing.T) {
+	kbDir := t.TempDir()
+	copyFile(t, "testdata/unit/basic.md", filepath.Join(kbDir, "basic.md"))
+	src := filepath.Join(t.TempDir(), "faq.csv")
+	csv := "id,question,answer,similar\n" +
+		"vpn-new,VPN登不上怎么办,联系 IT。,\n" + // basic.md's vpn-login, written differently
+		"rename,怎么改名,在设置里改。,企微改昵称\n" + // a 相似问法 of basic.md's entry
+		"acc-open,新员工怎么开通账号,找管理员开通。,开通账号\n" +
+		"acc-open2,新员工怎么开通账号？,重复的一行。,\n" + // same question as the row above
+		"leave,请假怎么申请,在审批里提交。,\n"
+	if err := os.WriteFile(src, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Import(src, kbDir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, re := range rep.Rejected {
+		got = append(got, re.Error())
+	}
+	want := []string{
+		"faq.csv 第 2 行：问题与已有条目 vpn-login 的问法重复（VPN 登不上怎么办？）",
+		"faq.csv 第 3 行：相似问法「企微改昵称」与已有条目 " + GenerateID("企业微信怎么改名字") + " 的问法重复（企业微信怎么改名字）",
+		"faq.csv 第 5 行：问题与第 4 行条目 acc-open 的问法重复",
+	}
+	if rep.Imported != 2 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("imported %d, rejected:\n%s\nwant:\n%s", rep.Imported, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	kb, err := Load(kbDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, is := range Lint(kb) {
+		if is.Kind == LintDuplicate {
+			t.Fatalf("lint finds a duplicate after import: %+v", is)
+		}
+	}
+}
