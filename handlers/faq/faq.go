@@ -128,7 +128,7 @@ func (h *Handler) Handle(ctx context.Context, req *bot.Request) ([]bot.Reply, er
 		return nil, bot.ErrNotHandled
 	}
 	h.logGap(ctx, req, q)
-	return []bot.Reply{noAnswerCard(q)}, nil
+	return []bot.Reply{noAnswerCard(q, false)}, nil
 }
 
 // Answer implements bot.FAQ for dialog digressions and ticket deflection: only
@@ -251,7 +251,7 @@ func (h *Handler) noneOf(ctx context.Context, req *bot.Request) ([]bot.Reply, er
 		return h.rephrase(ctx, req)
 	}
 	h.logGap(ctx, req, q)
-	return []bot.Reply{noAnswerCard(q)}, nil
+	return []bot.Reply{noAnswerCard(q, true)}, nil
 }
 
 func round2(x float64) float64 { return float64(int(x*100+0.5)) / 100 }

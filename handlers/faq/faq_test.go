@@ -175,7 +175,7 @@ func TestCloseCandidatesAreSuggestedAndNumberPicksOne(t *testing.T) {
 	}
 	// 都不是 turns the original question into a gap.
 	e.h.Say("u1", vague)
-	bottest.MustContain(t, e.h.SayText("u1", "3"), "暂时没有找到答案", vague)
+	bottest.MustContain(t, e.h.SayText("u1", "3"), "暂时没有找到答案", vague, "更贴切的答案")
 	gaps, _ := e.fb.TopGaps(context.Background(), 5)
 	if len(gaps) != 1 || gaps[0].Question != vague {
 		t.Fatalf("gaps = %+v", gaps)

@@ -110,12 +110,17 @@ func suggestCard(cands []knowledge.Candidate) bot.Reply {
 	return bot.CardReply(c)
 }
 
-// noAnswerCard is the honest "no answer" with ways forward.
-func noAnswerCard(question string) bot.Reply {
+// noAnswerCard is the honest "no answer" with ways forward. afterChoices:
+// the user said none of the offered entries fits, so the KB has something
+// on the topic, just not this.
+func noAnswerCard(question string, afterChoices bool) bot.Reply {
+	lead := "知识库里还没有「" + truncate(question, 40) + "」的答案，我已经记下来，项目组会补充。"
+	if afterChoices {
+		lead = "知识库里没有与「" + truncate(question, 40) + "」更贴切的答案，我已经记下来，项目组会补充。"
+	}
 	return bot.CardReply(bot.Card{
-		Title: "暂时没有找到答案",
-		Description: "知识库里还没有「" + truncate(question, 40) + "」的答案，我已经记下来，项目组会补充。" +
-			"您可以换个说法再问，提交报修，或联系项目工程师。",
+		Title:       "暂时没有找到答案",
+		Description: lead + "您可以换个说法再问，提交报修，或联系项目工程师。",
 		Buttons: []bot.Button{
 			{Label: "换个说法", Value: CmdRephrase},
 			{Label: "报修", Value: ticketPrefix + " " + truncate(question, 100)},
