@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 
+	"golang.org/x/text/width"
+
 	"deliverybot/bot"
 	"deliverybot/bot/registry"
 )
@@ -86,13 +88,14 @@ func (s *Service) question(name string) bot.Handler {
 	})
 }
 
-// run executes a named command with args.
+// run executes a named command with args. Full-width digits and signs from
+// Chinese keyboards (８０％, ＃２) are narrowed first, so the patterns need only ASCII.
 func (s *Service) run(ctx context.Context, req *bot.Request, name, args string) ([]bot.Reply, error) {
 	f, ok := s.cmds[name]
 	if !ok {
 		return nil, fmt.Errorf("status: unknown command %q", name)
 	}
-	return f(ctx, req, args, nil)
+	return f(ctx, req, width.Narrow.String(args), nil)
 }
 
 // Question patterns are anchored to the whole message so a how-to question that

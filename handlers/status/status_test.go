@@ -277,6 +277,14 @@ func TestUpdateRefusedForStaffOfAnotherProject(t *testing.T) {
 	}
 }
 
+// Chinese keyboards type full-width digits and percent signs.
+func TestUpdateWithFullWidthPercent(t *testing.T) {
+	e := newEnv(t, Deps{})
+	e.h.Say("demo", "进度 锦绣")
+	bottest.MustContain(t, e.h.SayText("demo", "更新进度 ８０％"), "环境搭建与测试 进度 55% → 80%")
+	bottest.MustContain(t, e.h.SayText("demo", "关闭风险 ＃２"), "关闭风险 #2")
+}
+
 func TestBadUpdateInputGetsHelp(t *testing.T) {
 	e := newEnv(t, Deps{})
 	e.h.Say("demo", "进度 锦绣")
