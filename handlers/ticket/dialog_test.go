@@ -487,3 +487,12 @@ func TestCorrectingDescriptionSearchesKBAgain(t *testing.T) {
 	bottest.MustContain(t, out, "请确认", "问题描述：电脑连不上vpn了")
 	bottest.MustNotContain(t, out, "知识库建议")
 }
+
+// A project with nothing open says so instead of a heading with an empty list.
+func TestProjectTicketsSaysWhenNoneOpen(t *testing.T) {
+	e := newEnv(t)
+	id := e.file(reporter, "三楼打印机又卡纸了")
+	out := e.say(pm, "项目工单")
+	bottest.MustContain(t, out, "华东医院 未完成的工单（1 个）：", id, "锦绣集团 没有未完成的工单。")
+	bottest.MustNotContain(t, out, "（0 个）")
+}

@@ -171,14 +171,25 @@ func (s *Service) projectTickets(ctx context.Context, req *bot.Request) ([]bot.R
 			if b.Len() > 0 {
 				b.WriteString("\n\n")
 			}
-			fmt.Fprintf(&b, "%s 未完成的工单（%d 个）：", m.ProjectName, len(list))
-			for _, t := range list {
-				b.WriteString("\n" + s.line(t) + " 处理人：" + s.name(t.Assignee))
-			}
+			b.WriteString(s.projectSection(m.ProjectName, list))
 		}
 	}
 	if !staff {
 		return []bot.Reply{bot.Text("抱歉，项目工单只对项目经理和实施工程师开放。查看自己提交的工单请回复「我的工单」。")}, nil
 	}
 	return []bot.Reply{{Text: b.String()}}, nil
+}
+
+// projectSection lists one project's open tickets; an empty list says so rather
+// than ending on a heading with nothing under it.
+func (s *Service) projectSection(project string, list []*ticketstore.Ticket) string {
+	if len(list) == 0 {
+		return project + " 没有未完成的工单。"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s 未完成的工单（%d 个）：", project, len(list))
+	for _, t := range list {
+		b.WriteString("\n" + s.line(t) + " 处理人：" + s.name(t.Assignee))
+	}
+	return b.String()
 }
