@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -163,9 +164,21 @@ func runKB(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 			}
 			return conn.Client, func() { _ = conn.Close() }, nil
 		}}
-	_, rest := splitCommon(args, kbFlagNames)
+	common, rest := splitCommon(args, kbFlagNames)
 	ctx = kbcli.WithSemantic(ctx, kbSemantic(args, stderr))
+	ctx = kbcli.WithLocation(ctx, kbLocation(common))
 	return cliErr(cli.Run(ctx, rest, stdout, stderr))
+}
+
+// kbLocation is the bot's zone (--tz / DELIVERYBOT_TZ) for times kb prints;
+// a bad zone is reported by the commands that open the store.
+func kbLocation(common []string) *time.Location {
+	fs := flag.NewFlagSet("kb", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var cfg commonConfig
+	bindCommon(fs, &cfg)
+	_ = fs.Parse(common)
+	return cfg.location()
 }
 
 // cliErr maps the feature CLIs' usage errors to exit status 2.

@@ -192,4 +192,12 @@ func TestKBGapsRunsAnywhereOnTheDeploymentsStore(t *testing.T) {
 	if !strings.Contains(out.String(), "今天天气怎么样（1 次") {
 		t.Fatalf("gaps do not list the question:\n%s", out.String())
 	}
+	// Times are in the bot's zone (Asia/Shanghai by default), --tz overrides.
+	var utc bytes.Buffer
+	if err := run(context.Background(), []string{"kb", "gaps", "--data-dir", dir, "--kb", kb, "--tz", "UTC"}, strings.NewReader(""), &utc, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if utc.String() == out.String() {
+		t.Fatalf("--tz UTC printed the same times as Asia/Shanghai:\n%s", utc.String())
+	}
 }

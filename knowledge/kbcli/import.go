@@ -36,6 +36,9 @@ func runImport(_ context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	verb := "已导入"
+	for _, n := range rep.Notes {
+		fmt.Fprintln(stdout, "注意："+n)
+	}
 	if rep.DryRun {
 		verb = "校验通过（未写入），可导入"
 	}

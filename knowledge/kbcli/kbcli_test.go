@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"github.com/redis/go-redis/v9"
 	"github.com/xuri/excelize/v2"
 
@@ -256,5 +258,22 @@ func TestEvalUsesKBConfigAndFlagsOverrideIt(t *testing.T) {
 	out, err = run(t, kbcli.CLI{}, "eval", "--kb", dir, "--queries", q, "--json", "--suggest-threshold", "0.3")
 	if err != nil || !strings.Contains(out, `"answered_rate":1`) {
 		t.Fatalf("--suggest-threshold did not override kb.yaml: %v\n%s", err, out)
+	}
+}
+
+// A GBK CSV (Excel on Chinese Windows) is imported as text and the report says how it was read.
+func TestImportSaysAGBKFileWasDecoded(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "gbk.csv")
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String("id,question,answer\ng-1,打印机怎么连接,先装驱动\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(src, []byte(gbk), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, kbcli.CLI{}, "import", "--kb", filepath.Join(dir, "kb"), src)
+	if err != nil || !strings.Contains(out, "已按 GBK 编码读取") || !strings.Contains(out, "已导入 1 条") {
+		t.Fatalf("import: %v\n%s", err, out)
 	}
 }
