@@ -186,7 +186,18 @@ func (s *Service) progress(ctx context.Context, req *bot.Request, args string, f
 		_, cur := p.CurrentPhase()
 		phase = cur.Name
 	}
+	if samePercent(p, phase, pct) {
+		return []bot.Reply{bot.Text("「%s」%s 的进度已经是 %d%%，没有变化，未记入项目日志。", p.Name, phase, pct)}, nil
+	}
 	return s.apply(ctx, req, registry.Change{Project: p.ID, Op: registry.OpPhasePercent, Phase: phase, Percent: pct})
+}
+
+// samePercent reports an update that would change nothing, so the project log
+// stays a list of real changes. Unstarted and finished phases are left to Apply,
+// which starts the one and explains the other.
+func samePercent(p *registry.Project, phase string, pct int) bool {
+	ph := p.Phase(phase)
+	return ph != nil && ph.ActualStart != "" && !ph.Done() && ph.Percent == pct
 }
 
 func (s *Service) complete(ctx context.Context, req *bot.Request, args string, fixed *registry.Project) ([]bot.Reply, error) {

@@ -285,6 +285,19 @@ func TestUpdateWithFullWidthPercent(t *testing.T) {
 	bottest.MustContain(t, e.h.SayText("demo", "关闭风险 ＃２"), "关闭风险 #2")
 }
 
+// Setting the percent a phase already has changes nothing and logs nothing.
+func TestNoOpUpdateIsNotLogged(t *testing.T) {
+	e := newEnv(t, Deps{})
+	e.h.Say("demo", "进度 锦绣")
+	bottest.MustContain(t, e.h.SayText("demo", "更新进度 80%"), "55% → 80%")
+	text := e.h.SayText("demo", "更新进度 80%")
+	bottest.MustContain(t, text, "环境搭建与测试 的进度已经是 80%，没有变化")
+	bottest.MustNotContain(t, text, "已更新")
+	if a, _ := e.reg.Audit(context.Background(), "jxjt"); len(a) != 1 {
+		t.Fatalf("audit has %d entries, want only the real change: %+v", len(a), a)
+	}
+}
+
 func TestBadUpdateInputGetsHelp(t *testing.T) {
 	e := newEnv(t, Deps{})
 	e.h.Say("demo", "进度 锦绣")
