@@ -12,6 +12,7 @@ import (
 	"deliverybot/bot"
 	"deliverybot/bot/registry"
 	"deliverybot/handlers/ticket/ticketstore"
+	"deliverybot/knowledge"
 )
 
 // faultPatterns route free text that reports a fault to the filing dialog.
@@ -24,10 +25,16 @@ var faultPatterns = []string{
 // questionRe spots how-to questions: those go to the KB first, never straight into a ticket.
 var questionRe = regexp.MustCompile(`怎么|怎样|如何|咋|为什么|为啥|什么|哪里|在哪|吗[？?。]?$|[？?]`)
 
+// isHowTo reports a how-to question, in simplified or traditional characters
+// ("VPN登不上怎麼辦"); the folded text has no punctuation, so both are checked.
+func isHowTo(text string) bool {
+	return questionRe.MatchString(text) || questionRe.MatchString(knowledge.BasicNormalize(text))
+}
+
 // fault handles free text classified as a fault report.
 func (s *Service) fault(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
 	text := req.Text()
-	if !questionRe.MatchString(text) {
+	if !isHowTo(text) {
 		return s.startWith(ctx, req, text)
 	}
 	if faq := s.faq(req); faq != nil {

@@ -39,3 +39,12 @@ func TestRatingCardAnsweredInWords(t *testing.T) {
 		}
 	}
 }
+
+// A how-to question in traditional characters goes to the KB like its
+// simplified twin, not straight into a 报修 form.
+func TestTraditionalHowToGoesToKB(t *testing.T) {
+	e := newEnv(t)
+	out := e.say(reporter, "VPN登不上怎麼辦")
+	bottest.MustContain(t, out, "华东节点")
+	bottest.MustNotContain(t, out, "我来帮您提交报修")
+}
