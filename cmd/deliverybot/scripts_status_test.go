@@ -203,7 +203,7 @@ func TestScriptStatusPMUpdatesAndAudit(t *testing.T) {
 	}
 	mustContain(t, fengxue, "您在「"+jxjtName+"」中的角色是客户员工，只有项目经理和实施工程师可以更新项目信息")
 	mustNotContain(t, fengxue, "✅ 已更新")
-	mustContain(t, liuyang, "只有项目经理和实施工程师可以更新所在项目的信息")
+	mustContain(t, liuyang, "您不是「"+jxjtName+"」的项目经理或实施工程师")
 	mustNotContain(t, liuyang, "✅ 已更新")
 	mustContain(t, liqiang, "✅ 已更新「"+jxjtName+"」：环境搭建与测试 进度 80% → 85%")
 
