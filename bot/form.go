@@ -69,6 +69,16 @@ func (f *Form) Slot(name string) (*Slot, bool) {
 	return nil, false
 }
 
+// index is the slot's position in the form, len(f.Slots) when unknown.
+func (f *Form) index(name string) int {
+	for i := range f.Slots {
+		if f.Slots[i].Name == name {
+			return i
+		}
+	}
+	return len(f.Slots)
+}
+
 // NewFormState starts a form, with optional prefilled values (e.g. the text after 报修).
 func NewFormState(f *Form, prefill map[string]string, now time.Time) FormState {
 	st := FormState{Form: f.Name, Values: map[string]string{}, Data: map[string]string{},

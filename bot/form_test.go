@@ -282,3 +282,19 @@ func TestPhotoAtSummaryIsKept(t *testing.T) {
 		t.Fatalf("values %v stage %q; want the photo kept and the summary again", step.State.Values, step.State.Stage)
 	}
 }
+
+// 上一步 at the first question does not erase a later answer that was
+// prefilled ("报修 打印机卡纸" fills the description before 系统 is asked).
+func TestBackDoesNotEraseAPrefilledLaterAnswer(t *testing.T) {
+	f := repairForm()
+	st := bot.NewFormState(f, map[string]string{"desc": "三楼打印机卡纸"}, t0)
+	step := bot.StepForm(f, st, bot.FormInput{Text: "上一步"}, t0.Add(time.Minute))
+	if step.State.Values["desc"] != "三楼打印机卡纸" || step.State.Slot != "product" || !strings.Contains(replyText(step), "已经是第一项了") {
+		t.Fatalf("values %v, slot %q:\n%s", step.State.Values, step.State.Slot, replyText(step))
+	}
+	// Later, 上一步 goes back to the latest earlier answer, as before.
+	step = play(f, says("1", "打印机卡纸了", "上一步")...)
+	if step.State.Slot != "desc" {
+		t.Fatalf("back from 地点 asks %q, want desc", step.State.Slot)
+	}
+}

@@ -158,11 +158,20 @@ func reask(f *Form, st FormState, slot string) FormStep {
 	return say(f, st)
 }
 
+// stepBack re-asks the latest answer before the current question. Answers
+// to later questions (a description prefilled from "报修 打印机卡纸") are not
+// "back": going there would erase them.
 func stepBack(f *Form, st FormState) FormStep {
-	if len(st.Order) == 0 {
-		return say(f, st, "已经是第一项了。")
+	cur := len(f.Slots) // at the summary every answer is before
+	if st.Stage == StageFilling {
+		cur = f.index(st.Slot)
 	}
-	return reask(f, st, st.Order[len(st.Order)-1])
+	for i := len(st.Order) - 1; i >= 0; i-- {
+		if f.index(st.Order[i]) < cur {
+			return reask(f, st, st.Order[i])
+		}
+	}
+	return say(f, st, "已经是第一项了。")
 }
 
 // findSlot resolves a slot from its label, name, alias or (in the edit menu) number.
