@@ -38,7 +38,7 @@ const (
 )
 
 // minDescRunes is the shortest useful problem description.
-const minDescRunes = 5
+const minDescRunes = 4 // "网络断了", "无法登录" say enough to start with
 
 func (s *Service) newForm() *bot.Form {
 	return &bot.Form{

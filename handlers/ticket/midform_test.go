@@ -48,3 +48,12 @@ func TestTraditionalHowToGoesToKB(t *testing.T) {
 	bottest.MustContain(t, out, "华东节点")
 	bottest.MustNotContain(t, out, "我来帮您提交报修")
 }
+
+// Four characters ("网络断了") are a description: "报修 网络断了" keeps it.
+func TestShortButRealDescriptionIsKept(t *testing.T) {
+	e := newEnv(t)
+	e.say(reporter, "报修 网络断了")
+	out := e.say(reporter, "打印机")
+	bottest.MustContain(t, out, "位置或部门")
+	bottest.MustNotContain(t, out, "请描述")
+}
