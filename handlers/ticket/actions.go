@@ -143,7 +143,7 @@ func viewers(id *bot.Identity, userID string, t *ticketstore.Ticket) error {
 func reporterOnly(id *bot.Identity, userID string, t *ticketstore.Ticket) error {
 	if t.Reporter != userID {
 		if canView(id, userID, t) {
-			return denial(fmt.Sprintf("抱歉，只有提交人可以确认工单 %s 的处理结果。", t.ID))
+			return denial(fmt.Sprintf("抱歉，只有提交人可以确认工单 %s 的处理结果。处理人标记已解决请用：解决 %s 处理说明", t.ID, t.ID))
 		}
 		return viewDenial(t.ID)
 	}

@@ -288,7 +288,7 @@ func TestAuthorization(t *testing.T) {
 		{reporter, "受理 " + id, "只有该项目的实施工程师可以受理"},
 		{pm, "解决 " + id + " 好了", "需由实施工程师解决，项目经理不能直接操作"},
 		{otherEng, "受理 " + id, "只有该项目的实施工程师可以受理"},
-		{engineer, "解决了 " + id, "只有提交人可以确认"},
+		{engineer, "解决了 " + id, "处理人标记已解决请用：解决 " + id},
 		{outsider, "解决了 " + id, "没有权限查看"},
 		{reporter, "工单 " + id, "三楼打印机又卡纸了"},
 		{pm, "工单 " + id, "处理记录"},
