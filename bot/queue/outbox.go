@@ -31,6 +31,15 @@ type Outbox struct {
 	rdb  redis.UniversalClient
 	keys keys
 	ttl  time.Duration
+	sync func(ctx context.Context) error // nil: the store is durable on write
+}
+
+// WithSync makes SendOnce persist its "sending" mark with sync before it
+// sends (for a store that is durable only when told, like the embedded one):
+// otherwise a crash right after a send would lose the mark and send again.
+func (o *Outbox) WithSync(sync func(ctx context.Context) error) *Outbox {
+	o.sync = sync
+	return o
 }
 
 // NewOutbox keeps marks for ttl (default 48 h), which must exceed how long a
@@ -88,6 +97,15 @@ func (o *Outbox) SendOnce(ctx context.Context, msgID string, idx int, send func(
 			return nil
 		}
 		return fmt.Errorf("%w (message %s, reply %d)", ErrMaybeSent, msgID, idx)
+	}
+	if o.sync != nil {
+		if err := o.sync(ctx); err != nil {
+			// Nothing sent: drop the mark so a retry can send.
+			clearCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			defer cancel()
+			_ = clearScript.Run(clearCtx, o.rdb, []string{key}, token).Err()
+			return fmt.Errorf("queue: outbox: persist mark: %w", err)
+		}
 	}
 	if err := send(ctx); err != nil {
 		if IsNotSent(err) {

@@ -113,3 +113,30 @@ func TestOutboxCrashWindowIsAtMostOnce(t *testing.T) {
 		t.Fatalf("err = %v, want ErrMaybeSent", err)
 	}
 }
+
+// With a store that is durable only on request, the "sending" mark is made
+// durable before the send; if that fails nothing is sent and a retry can send.
+func TestOutboxPersistsMarkBeforeSending(t *testing.T) {
+	b := redistest.New(t)
+	ctx := context.Background()
+	var order []string
+	syncErr := errors.New("disk full")
+	o := NewOutbox(b.Client, b.Prefix, 0).WithSync(func(context.Context) error {
+		order = append(order, "sync")
+		return syncErr
+	})
+	send := func(context.Context) error { order = append(order, "send"); return nil }
+	if err := o.SendOnce(ctx, "m1", 0, send); err == nil || errors.Is(err, ErrMaybeSent) {
+		t.Fatalf("sync failed: err = %v, want a retryable error", err)
+	}
+	if len(order) != 1 || order[0] != "sync" {
+		t.Fatalf("sync failed: calls = %v, want only [sync]", order)
+	}
+	syncErr, order = nil, nil
+	if err := o.SendOnce(ctx, "m1", 0, send); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if len(order) != 2 || order[0] != "sync" || order[1] != "send" {
+		t.Fatalf("retry: calls = %v, want [sync send]", order)
+	}
+}

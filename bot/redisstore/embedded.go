@@ -33,8 +33,16 @@ type Embedded struct {
 	lock      *os.File   // held while this process owns the snapshot
 	mu        sync.Mutex // serialises snapshots
 	lastCount int
-	stop      chan struct{}
-	done      chan struct{}
+	// durable is the command count the latest snapshot includes (read
+	// before its dump began), so Sync can skip a write that already covers it.
+	durable int
+	// lastTick is when TTLs were last advanced: miniredis counts TTLs down
+	// only when told, and a dead process's queue lease or an old dedupe mark
+	// must expire as in Redis. (miniredis's ClockTTL does this on every
+	// command, scanning all keys each time: far too slow under load.)
+	lastTick time.Time
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 // StartEmbedded starts miniredis, restores the snapshot in dataDir if there is one,
@@ -60,7 +68,7 @@ func StartEmbedded(dataDir string, readOnly bool, log *slog.Logger) (*Embedded, 
 	}
 	e := &Embedded{Mini: m, Client: redis.NewClient(&redis.Options{Addr: m.Addr()}),
 		path: filepath.Join(dataDir, SnapshotFile), log: log, readOnly: readOnly, lock: lock,
-		stop: make(chan struct{}), done: make(chan struct{})}
+		lastTick: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
 	if err := e.restore(); err != nil {
 		e.Client.Close()
 		m.Close()
@@ -84,12 +92,22 @@ func (e *Embedded) loop() {
 		select {
 		case <-e.stop:
 			return
-		case <-t.C:
+		case now := <-t.C:
+			e.advanceTTLs(now)
 			if err := e.snapshotIfChanged(); err != nil {
 				e.log.Error("embedded redis snapshot failed", "err", err)
 			}
 		}
 	}
+}
+
+// advanceTTLs counts TTLs down by the wall-clock time since the last call,
+// expiring keys whose time is up.
+func (e *Embedded) advanceTTLs(now time.Time) {
+	if d := now.Sub(e.lastTick); d > 0 {
+		e.Mini.FastForward(d)
+	}
+	e.lastTick = now
 }
 
 func (e *Embedded) snapshotIfChanged() error {
@@ -113,6 +131,26 @@ func (e *Embedded) Snapshot() error {
 	return e.writeSnapshot()
 }
 
+// Sync returns once everything written before the call is in the snapshot on
+// disk: a message is acknowledged to WeCom, or a reply marked as being sent,
+// only when a crash can no longer lose the record. Concurrent callers share
+// one write.
+func (e *Embedded) Sync(ctx context.Context) error {
+	if e.readOnly {
+		return nil
+	}
+	want := e.Mini.CommandCount()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if e.durable >= want {
+		return nil // a snapshot started after our writes already covers them
+	}
+	return e.writeSnapshot()
+}
+
 // Close stops the snapshot loop, writes a final snapshot and stops the server.
 func (e *Embedded) Close() error {
 	close(e.stop)
@@ -128,6 +166,7 @@ func (e *Embedded) Close() error {
 }
 
 func (e *Embedded) writeSnapshot() error {
+	started := e.Mini.CommandCount()
 	snap, err := dumpAll(context.Background(), e.Mini, e.Client)
 	if err != nil {
 		return err
@@ -140,7 +179,11 @@ func (e *Embedded) writeSnapshot() error {
 	if err := os.WriteFile(tmp, data, 0o600); err != nil {
 		return fmt.Errorf("write snapshot: %w", err)
 	}
-	return os.Rename(tmp, e.path) // atomic: a crash leaves the old or the new snapshot
+	if err := os.Rename(tmp, e.path); err != nil { // atomic: a crash leaves the old or the new snapshot
+		return err
+	}
+	e.durable = started
+	return nil
 }
 
 func (e *Embedded) restore() error {
@@ -155,5 +198,6 @@ func (e *Embedded) restore() error {
 	if err := json.Unmarshal(data, &snap); err != nil {
 		return fmt.Errorf("snapshot %s is corrupt (move it away to start empty): %w", e.path, err)
 	}
-	return loadAll(context.Background(), e.Mini, e.Client, &snap)
+	// Time passed while no process ran counts against the TTLs too.
+	return loadAll(context.Background(), e.Mini, e.Client, &snap, time.Since(snap.Saved))
 }

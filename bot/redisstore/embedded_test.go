@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,4 +117,110 @@ func TestEmbeddedDataDirIsExclusive(t *testing.T) {
 		t.Fatalf("reopen after close: %v", err)
 	}
 	again.Close()
+}
+
+// TTLs count down on the wall clock while the embedded store runs, so a dead
+// worker's lease expires as it would in Redis.
+func TestEmbeddedKeysExpireOnTheWallClock(t *testing.T) {
+	ctx := context.Background()
+	conn, err := redisstore.Open(ctx, redisstore.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := conn.Client
+	c.Set(ctx, "lease", "worker-1", 1500*time.Millisecond)
+	c.Set(ctx, "keep", "x", time.Hour)
+	deadline := time.Now().Add(10 * time.Second)
+	for c.Exists(ctx, "lease").Val() == 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("a key with a 1.5 s TTL still exists after 10 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if ttl := c.TTL(ctx, "keep").Val(); ttl <= 0 || ttl >= time.Hour {
+		t.Errorf("keep TTL = %v, want counting down from 1h", ttl)
+	}
+}
+
+// Time the process was down counts against TTLs: keys that expired meanwhile
+// are not restored, the rest keep only what was left of their TTL.
+func TestEmbeddedDowntimeAgesTTLs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	conn, err := redisstore.Open(ctx, redisstore.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Client.Set(ctx, "lease", "dead-worker", 15*time.Second)
+	conn.Client.Set(ctx, "mark", "x", time.Hour)
+	conn.Client.Set(ctx, "forever", "x", 0)
+	if err := conn.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Pretend the snapshot was written a minute ago.
+	path := filepath.Join(dir, redisstore.SnapshotFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap map[string]any
+	if err := json.Unmarshal(data, &snap); err != nil {
+		t.Fatal(err)
+	}
+	snap["saved"] = time.Now().Add(-time.Minute).Format(time.RFC3339Nano)
+	if data, err = json.Marshal(snap); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conn2, err := redisstore.Open(ctx, redisstore.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close()
+	c := conn2.Client
+	if c.Exists(ctx, "lease").Val() != 0 {
+		t.Error("a 15 s lease survived a minute of downtime")
+	}
+	if ttl := c.TTL(ctx, "mark").Val(); ttl <= 0 || ttl > 59*time.Minute {
+		t.Errorf("mark TTL = %v, want at most 59m after a minute down", ttl)
+	}
+	if c.Get(ctx, "forever").Val() != "x" {
+		t.Error("a key without TTL was lost")
+	}
+}
+
+// Sync puts what was written on disk at once, without waiting for the
+// periodic snapshot or a clean Close: a kill -9 right after loses nothing.
+func TestEmbeddedSyncIsDurableWithoutClose(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	conn, err := redisstore.Open(ctx, redisstore.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Client.Set(ctx, "accepted", "msg-1", 0)
+	if err := conn.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Copy the snapshot as a crash would leave it and start a store from it.
+	data, err := os.ReadFile(filepath.Join(dir, redisstore.SnapshotFile))
+	if err != nil {
+		t.Fatalf("no snapshot after Sync: %v", err)
+	}
+	crashed := t.TempDir()
+	if err := os.WriteFile(filepath.Join(crashed, redisstore.SnapshotFile), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conn2, err := redisstore.Open(ctx, redisstore.Config{DataDir: crashed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close()
+	if v := conn2.Client.Get(ctx, "accepted").Val(); v != "msg-1" {
+		t.Errorf("after a crash right after Sync: accepted = %q, want msg-1", v)
+	}
 }

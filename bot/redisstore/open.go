@@ -82,6 +82,16 @@ func Open(ctx context.Context, cfg Config) (*Conn, error) {
 	return conn, nil
 }
 
+// Sync makes what was written so far survive a crash of this process: the
+// embedded store writes its snapshot; a Redis server's durability is its own
+// configuration (appendonly yes), so there it returns at once.
+func (c *Conn) Sync(ctx context.Context) error {
+	if c.Embedded == nil {
+		return nil
+	}
+	return c.Embedded.Sync(ctx)
+}
+
 // Close snapshots the embedded store (if any) and closes the client.
 func (c *Conn) Close() error {
 	var errs []error

@@ -134,13 +134,20 @@ func previousID(id string) string {
 	return strconv.FormatUint(t-1, 10) + "-18446744073709551615"
 }
 
-func loadAll(ctx context.Context, m *miniredis.Miniredis, c *redis.Client, snap *snapshot) error {
+// loadAll restores snap, whose TTLs are aged by downtime; keys that expired
+// meanwhile are left out.
+func loadAll(ctx context.Context, m *miniredis.Miniredis, c *redis.Client, snap *snapshot, downtime time.Duration) error {
+	downtime = max(downtime, 0)
 	for _, sk := range snap.Keys {
+		ttl := time.Duration(sk.TTLms) * time.Millisecond
+		if sk.TTLms > 0 && ttl <= downtime {
+			continue
+		}
 		if err := loadKey(ctx, m, c, &sk); err != nil {
 			return fmt.Errorf("restore %q: %w", sk.Key, err)
 		}
 		if sk.TTLms > 0 {
-			m.SetTTL(sk.Key, time.Duration(sk.TTLms)*time.Millisecond)
+			m.SetTTL(sk.Key, ttl-downtime)
 		}
 	}
 	return nil

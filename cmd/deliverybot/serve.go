@@ -118,10 +118,17 @@ func newServer(ctx context.Context, sc serveConfig, log *slog.Logger) (*server, 
 	qopts := queue.Options{Logger: log, OnDeadLetter: s.apologise}
 	s.queue = queue.New(rdb, prefix, qopts)
 	s.outbox = queue.NewOutbox(rdb, prefix, 0)
+	var acceptor wecom.Acceptor = s.queue
+	if a.conn.Embedded != nil {
+		// The embedded store is on disk only once snapshotted: acknowledge a
+		// callback, or start a send, only after that.
+		s.outbox.WithSync(a.conn.Sync)
+		acceptor = durableAcceptor{s.queue, a.conn.Sync}
+	}
 	s.pool = queue.NewPool(rdb, prefix, qopts, s.process)
 	s.echo = echo.New()
 	s.echo.HideBanner, s.echo.HidePort = true, true
-	_, err = wecom.Register(s.echo, sc.wecom, wecom.CallbackDeps{Acceptor: s.queue, Replay: s.queue, Log: log,
+	_, err = wecom.Register(s.echo, sc.wecom, wecom.CallbackDeps{Acceptor: acceptor, Replay: s.queue, Log: log,
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
 	if err != nil {
 		_ = a.Close()
@@ -129,6 +136,21 @@ func newServer(ctx context.Context, sc serveConfig, log *slog.Logger) (*server, 
 	}
 	s.echo.GET("/queuez", s.queueStats)
 	return s, nil
+}
+
+// durableAcceptor answers WeCom only after the accepted message (or the
+// duplicate's original) is on disk; an error makes WeCom retry.
+type durableAcceptor struct {
+	wecom.Acceptor
+	sync func(ctx context.Context) error
+}
+
+func (d durableAcceptor) Accept(ctx context.Context, msg bot.Message, key string) (bool, error) {
+	dup, err := d.Acceptor.Accept(ctx, msg, key)
+	if err != nil {
+		return dup, err
+	}
+	return dup, d.sync(ctx)
 }
 
 // queueStats shows the backlog operators watch: depth, age of the oldest

@@ -2,18 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"deliverybot/bot"
+	"deliverybot/bot/redisstore"
 	"deliverybot/bot/redisstore/redistest"
 	"deliverybot/bot/wecom"
 	"deliverybot/bot/wecom/wecomtest"
@@ -31,11 +34,17 @@ type liveServer struct {
 // a random key prefix (cleaned up), else the embedded store in a temp dir.
 func startServe(t *testing.T, setup func(r *bot.Router)) *liveServer {
 	t.Helper()
+	return startServeIn(t, t.TempDir(), os.Getenv("REDIS_URL"), setup)
+}
+
+// startServeIn is startServe on a given data dir and Redis URL ("" = embedded).
+func startServeIn(t *testing.T, dataDir, redisURL string, setup func(r *bot.Router)) *liveServer {
+	t.Helper()
 	fake := wecomtest.NewServer()
 	t.Cleanup(fake.Close)
 	var sc serveConfig
-	sc.common = commonConfig{DataDir: t.TempDir(), KBPath: demoKB, Projects: demoProjects, TimeZone: "Asia/Shanghai",
-		FormTTL: 30 * time.Minute, DigestCron: "0 9 * * 1", RedisURL: os.Getenv("REDIS_URL")}
+	sc.common = commonConfig{DataDir: dataDir, KBPath: demoKB, Projects: demoProjects, TimeZone: "Asia/Shanghai",
+		FormTTL: 30 * time.Minute, DigestCron: "0 9 * * 1", RedisURL: redisURL}
 	if sc.common.RedisURL != "" {
 		b := redistest.Real(t, sc.common.RedisURL) // registers cleanup of the prefix
 		sc.common.Prefix = b.Prefix
@@ -215,6 +224,48 @@ func TestServeManyUsersInOrderExactlyOnce(t *testing.T) {
 				t.Fatalf("%s reply %d = %q, want %q (out of order or duplicated)", user, i, wecomtest.MessageText(m), want)
 			}
 		}
+	}
+}
+
+// With the embedded store, a message WeCom was told we received is on disk:
+// a kill -9 right after the acknowledgement loses nothing, and the restarted
+// bot answers it once the dead process's partition lease has run out.
+func TestServeEmbeddedAcknowledgedMessageSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a lease to expire")
+	}
+	dir := t.TempDir()
+	dead := make(chan struct{})
+	stuck := startServeIn(t, dir, "", func(r *bot.Router) {
+		r.Command([]string{"echo"}, "", bot.HandlerFunc(func(context.Context, *bot.Request) ([]bot.Reply, error) {
+			<-dead // the process "dies" before it replies
+			return nil, errors.New("killed")
+		}))
+	})
+	t.Cleanup(func() { close(dead) }) // runs before stuck's shutdown
+	ctx := context.Background()
+	if _, err := stuck.cc.Deliver(ctx, stuck.cc.Text("wulei", "echo 活着")); err != nil {
+		t.Fatal(err)
+	}
+	// The data dir as a kill -9 right now would leave it.
+	data, err := os.ReadFile(filepath.Join(dir, redisstore.SnapshotFile))
+	if err != nil {
+		t.Fatalf("acknowledged but nothing on disk: %v", err)
+	}
+	crashed := t.TempDir()
+	if err := os.WriteFile(filepath.Join(crashed, redisstore.SnapshotFile), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	restarted := startServeIn(t, crashed, "", func(r *bot.Router) {
+		r.Command([]string{"echo"}, "", bot.HandlerFunc(func(_ context.Context, req *bot.Request) ([]bot.Reply, error) {
+			return []bot.Reply{bot.Text("echo %s", req.Args())}, nil
+		}))
+	})
+	start := time.Now()
+	got := restarted.waitMessages(t, "wulei", 1)
+	t.Logf("answered %v after restart", time.Since(start).Round(time.Millisecond))
+	if len(got) != 1 || wecomtest.MessageText(got[0]) != "echo 活着" {
+		t.Fatalf("after restart wulei got %d messages %v, want exactly [echo 活着]", len(got), got)
 	}
 }
 
