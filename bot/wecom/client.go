@@ -89,6 +89,9 @@ func NewClient(cfg Config, opts ...Option) *Client {
 func NewHTTPClient() *http.Client {
 	return &http.Client{
 		Timeout: 2 * time.Minute, // backstop; per-attempt contexts are tighter
+		// Never follow a redirect: the query carries the corp secret or the
+		// access token, which must go to the configured API host only.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -236,7 +239,9 @@ func (c *Client) attempts(ctx context.Context, path string, try func(context.Con
 		if !notDelivered(err) {
 			ambiguous = true
 		}
-		if ctx.Err() != nil || !retryable(err) || attempt >= c.retry.Attempts {
+		// A message WeCom may already have shown the user is not sent again:
+		// a duplicate reply is worse than the outbox reporting "maybe sent".
+		if ctx.Err() != nil || !retryable(err) || attempt >= c.retry.Attempts || ambiguous && !repeatable(path) {
 			if ambiguous {
 				return nil, &MaybeDeliveredError{Err: err}
 			}
@@ -255,6 +260,12 @@ func (c *Client) attempts(ctx context.Context, path string, try func(context.Con
 		case <-t.C:
 		}
 	}
+}
+
+// repeatable reports whether calling path twice has the effect of calling it
+// once; a send puts a second message in the user's chat.
+func repeatable(path string) bool {
+	return path != "cgi-bin/message/send" && path != "cgi-bin/appchat/send" && path != "cgi-bin/webhook/send"
 }
 
 // statusError is an HTTP-level failure.

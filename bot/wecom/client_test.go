@@ -5,8 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -127,6 +129,57 @@ func TestSlowResponses(t *testing.T) {
 	var md *wecom.MaybeDeliveredError
 	if err == nil || !errors.As(err, &md) || wecom.NotDelivered(err) {
 		t.Fatalf("err %v, want MaybeDeliveredError", err)
+	}
+}
+
+// A send whose answer timed out may have reached the user: it is not sent
+// again (that would show the reply twice) but reported as maybe delivered.
+func TestTimedOutSendIsNotRepeated(t *testing.T) {
+	ctx := context.Background()
+	fake := wecomtest.NewServer()
+	defer fake.Close()
+	c, _ := newClient(t, fake, wecom.WithTimeout(100*time.Millisecond))
+	if _, err := c.Token(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fake.Inject(wecomtest.Fault{Path: "cgi-bin/message/send", Delay: 300 * time.Millisecond, Times: 1})
+	err := sendText(ctx, c, "u1", "只发一次")
+	var md *wecom.MaybeDeliveredError
+	if !errors.As(err, &md) {
+		t.Fatalf("err %v, want MaybeDeliveredError", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(fake.MessagesTo("u1")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // the fake finishes the slow call late
+	}
+	if n := fake.Calls("cgi-bin/message/send"); n != 1 {
+		t.Errorf("message/send called %d times, want 1", n)
+	}
+	if n := len(fake.MessagesTo("u1")); n != 1 {
+		t.Errorf("u1 received %d messages, want 1", n)
+	}
+}
+
+// A redirect from the API host is not followed: the corp secret in the
+// gettoken query must not reach another host.
+func TestRedirectNotFollowed(t *testing.T) {
+	var leaked atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { leaked.Add(1) }))
+	defer elsewhere.Close()
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.RequestURI(), http.StatusFound)
+	}))
+	defer redirector.Close()
+	fake := wecomtest.NewServer()
+	defer fake.Close()
+	cfg := fake.Config()
+	cfg.APIBase = redirector.URL
+	c := wecom.NewClient(cfg, wecom.WithRetry(fastRetry), wecom.WithLogger(slog.New(slog.DiscardHandler)))
+	if _, err := c.Token(context.Background()); err == nil {
+		t.Fatal("a redirected gettoken succeeded")
+	}
+	if n := leaked.Load(); n != 0 {
+		t.Fatalf("the redirect target received %d requests carrying the secret", n)
 	}
 }
 
