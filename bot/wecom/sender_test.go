@@ -90,6 +90,30 @@ func TestSplitTextEdgeCases(t *testing.T) {
 	}
 }
 
+// A long line is never cut inside a URL or a markdown link: each must arrive
+// whole in one part, or it no longer opens on the phone.
+func TestSplitTextKeepsLinksWhole(t *testing.T) {
+	url := "https://docs.qq.com/doc/DZ2Fsb2VfbW9jaz9pZD0xMjM0,5678;abc?x=1,y=2"
+	link := "[VPN 客户端下载](https://vpn.example.com/download?os=win,mac;v=3.2)"
+	var b strings.Builder
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "%s，详见 %s 以及%s；", chinese(17), url, link)
+	}
+	s := b.String()
+	for _, max := range []int{300, 512, wecom.MaxContentBytes} {
+		parts := wecom.SplitText(s, max)
+		checkParts(t, s, parts, max)
+		urls, links := 0, 0
+		for _, p := range parts {
+			urls += strings.Count(p, url)
+			links += strings.Count(p, link)
+		}
+		if urls != 40 || links != 40 {
+			t.Errorf("max %d: %d of 40 URLs and %d of 40 links arrived whole", max, urls, links)
+		}
+	}
+}
+
 func TestComposeMergesAndConverts(t *testing.T) {
 	card := bot.Card{Title: "确认报修", Description: "VPN 无法连接", Fields: []bot.Field{{Key: "项目", Value: "A"}},
 		Buttons: []bot.Button{{Label: "确认", Value: "确认"}, {Label: "取消", Value: "取消"}}, TaskID: "task_1"}

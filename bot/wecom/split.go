@@ -2,6 +2,7 @@ package wecom
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -67,8 +68,13 @@ func packLines(s string, budget int) []string {
 	return out
 }
 
+// linkRE finds what must stay whole in one part: markdown links and bare URLs
+// (a URL ends at whitespace or Chinese punctuation).
+var linkRE = regexp.MustCompile(`\[[^\]\n]*\]\([^)\n]*\)|https?://[^\s<>"'，。！？；、）」】]+`)
+
 // cutPoint is the largest rune boundary ≤ budget, moved back to just after sentence
-// punctuation or a space when one is in the second half.
+// punctuation or a space when one is in the second half, and never inside a link
+// or URL (a cut one no longer opens).
 func cutPoint(s string, budget int) int {
 	cut := budget
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -78,9 +84,40 @@ func cutPoint(s string, budget int) int {
 		_, size := utf8.DecodeRuneInString(s)
 		return size
 	}
-	if i := strings.LastIndexAny(s[:cut], "。！？；!?; ，,"); i >= cut/2 {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		return i + size
+	links := linkRE.FindAllStringIndex(s, -1)
+	if i := lastBreak(s[:cut], links); i >= cut/2 {
+		return i
+	}
+	for _, l := range links {
+		if l[0] < cut && cut < l[1] && l[0] > 0 {
+			return l[0] // a link longer than a whole part is cut anyway
+		}
 	}
 	return cut
+}
+
+// lastBreak is the index just after the last sentence punctuation or space in s
+// that is not inside one of links, or -1.
+func lastBreak(s string, links [][]int) int {
+	for end := len(s); end > 0; {
+		i := strings.LastIndexAny(s[:end], "。！？；!?; ，,")
+		if i < 0 {
+			return -1
+		}
+		if !inside(i, links) {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			return i + size
+		}
+		end = i
+	}
+	return -1
+}
+
+func inside(i int, spans [][]int) bool {
+	for _, sp := range spans {
+		if sp[0] <= i && i < sp[1] {
+			return true
+		}
+	}
+	return false
 }
