@@ -299,7 +299,13 @@ func decryptRejection(err error) *rejection {
 
 // refuse logs one line saying why and answers the status with an empty body.
 func (h *CallbackHandler) refuse(c echo.Context, r *rejection) error {
-	attrs := []any{"status", r.status, "reason", r.reason, "method", c.Request().Method, "remote", c.RealIP()}
+	// The peer address, not RealIP: a forged callback could name any IP in
+	// X-Forwarded-For, so that header is logged as the claim it is.
+	req := c.Request()
+	attrs := []any{"status", r.status, "reason", r.reason, "method", req.Method, "remote", req.RemoteAddr}
+	if xff := req.Header.Get(echo.HeaderXForwardedFor); xff != "" {
+		attrs = append(attrs, "x_forwarded_for", truncateRunes(xff, 100))
+	}
 	if r.err != nil {
 		attrs = append(attrs, "err", r.err.Error())
 	}

@@ -432,3 +432,26 @@ func TestRegisterRequiresAcceptor(t *testing.T) {
 		t.Fatal("Register without Acceptor succeeded")
 	}
 }
+
+// A rejected callback is logged with the peer that sent it; an
+// X-Forwarded-For it carries is logged as a claim, never as the remote.
+func TestEndpointRejectionLogsPeerNotForwardedFor(t *testing.T) {
+	ep, cc, _ := fakeSetup(t, nil)
+	req, err := http.NewRequest(http.MethodPost, cc.URL+"?msg_signature=a&timestamp=1&nonce=2", strings.NewReader("forged"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Forwarded-For", "10.9.8.7")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	logs := ep.logs.String()
+	if !strings.Contains(logs, "remote=127.0.0.1:") || strings.Contains(logs, "remote=10.9.8.7") {
+		t.Fatalf("remote is not the peer address: %s", logs)
+	}
+	if !strings.Contains(logs, "x_forwarded_for=10.9.8.7") {
+		t.Fatalf("forwarded-for claim not logged: %s", logs)
+	}
+}

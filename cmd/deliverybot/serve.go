@@ -51,7 +51,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		defer fake.Close()
 		sc.wecom = cfg
 		log.Warn("running against the fake WeCom API: nothing reaches real WeCom", "api", cfg.APIBase,
-			"hint", "post test callbacks with: deliverybot send --to http://127.0.0.1"+sc.addr+" --user u1 帮助")
+			"hint", "post test callbacks with: deliverybot send --to "+localURL(sc.addr)+" --user u1 帮助")
 	} else {
 		cfg, err := wecom.ConfigFromEnv()
 		if err != nil {
@@ -136,6 +136,19 @@ func newServer(ctx context.Context, sc serveConfig, log *slog.Logger) (*server, 
 	}
 	s.echo.GET("/queuez", s.queueStats)
 	return s, nil
+}
+
+// localURL is the loopback URL of a listen address such as ":8080" or
+// "0.0.0.0:8080".
+func localURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // durableAcceptor answers WeCom only after the accepted message (or the

@@ -304,3 +304,17 @@ func TestServeDuplicateCallbacksFileOneTicket(t *testing.T) {
 		t.Fatalf("3× delivered callbacks created %d tickets, want 1", len(list))
 	}
 }
+
+func TestLocalURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		":8080":          "http://127.0.0.1:8080",
+		"0.0.0.0:18080":  "http://127.0.0.1:18080",
+		"127.0.0.1:9000": "http://127.0.0.1:9000",
+		"[::]:8080":      "http://127.0.0.1:8080",
+		"10.0.0.5:80":    "http://10.0.0.5:80",
+	} {
+		if got := localURL(addr); got != want {
+			t.Errorf("localURL(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}
