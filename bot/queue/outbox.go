@@ -79,6 +79,17 @@ return 0
 
 const sentMark = "sent"
 
+// Marked reports whether reply idx of message msgID was sent or is being
+// sent, so a caller can skip work (such as waiting for a send budget) that
+// only a first send needs.
+func (o *Outbox) Marked(ctx context.Context, msgID string, idx int) (bool, error) {
+	n, err := o.rdb.Exists(ctx, o.keys.outbox(msgID, idx)).Result()
+	if err != nil {
+		return false, fmt.Errorf("queue: outbox: %w", err)
+	}
+	return n > 0, nil
+}
+
 // SendOnce calls send unless reply idx of message msgID was sent or is being sent.
 // It returns nil when the reply has been sent, now or before; an error wrapping
 // ErrMaybeSent when an earlier attempt's outcome is unknown; the send error

@@ -183,3 +183,41 @@ func TestEndToEndPerUserOrder(t *testing.T) {
 		}
 	}
 }
+
+// blockedLimiter never grants a send budget until its context ends.
+type blockedLimiter struct{}
+
+func (blockedLimiter) Wait(ctx context.Context, _ string) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A worker that dies while waiting for the user's send budget has not marked
+// the reply: the retry sends it (rather than writing it off as maybe sent).
+func TestDeliverOnceWaitsForBudgetBeforeMarking(t *testing.T) {
+	b := redistest.New(t)
+	fake := wecomtest.NewServer()
+	defer fake.Close()
+	client := wecom.NewClient(fake.Config(), wecom.WithLogger(slog.New(slog.DiscardHandler)))
+	outbox := queue.NewOutbox(b.Client, b.Prefix, 0)
+	msg := bot.Message{ID: "m-budget", UserID: "u1", Text: "你好"}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := wecom.NewSender(client, blockedLimiter{}).DeliverOnce(ctx, outbox, msg, echoReplies(msg)); err == nil {
+		t.Fatal("DeliverOnce succeeded without a send budget")
+	}
+	if err := wecom.NewSender(client, nil).DeliverOnce(context.Background(), outbox, msg, echoReplies(msg)); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if got := fake.MessagesTo("u1"); len(got) != 1 || wecomtest.MessageText(got[0]) != "收到：你好" {
+		t.Fatalf("u1 got %d messages, want the reply once", len(got))
+	}
+	// Processing the message a third time sends nothing more.
+	if err := wecom.NewSender(client, nil).DeliverOnce(context.Background(), outbox, msg, echoReplies(msg)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.MessagesTo("u1")); n != 1 {
+		t.Fatalf("u1 got %d messages after reprocessing, want 1", n)
+	}
+}

@@ -304,8 +304,20 @@ func orDefault(s, def string) string {
 // message for; a part whose outcome is unknown is logged and not resent.
 func (s *Sender) DeliverOnce(ctx context.Context, ob *queue.Outbox, msg bot.Message, replies []bot.Reply) error {
 	for _, o := range Compose(msg.UserID, replies) {
-		err := ob.SendOnce(ctx, msg.ID, o.Index, func(ctx context.Context) error {
-			_, err := s.SendOutgoing(ctx, o)
+		// Wait for the send budget before the outbox marks the part as being
+		// sent: a crash during a long wait must leave it unsent, not "maybe sent".
+		marked, err := ob.Marked(ctx, msg.ID, o.Index)
+		if err != nil {
+			return err
+		}
+		if !marked {
+			if err := s.limiter.Wait(ctx, o.ToUser); err != nil {
+				return &limitWaitError{err: err}
+			}
+		}
+		err = ob.SendOnce(ctx, msg.ID, o.Index, func(ctx context.Context) error {
+			req := o.Request
+			_, err := s.client.SendMessage(ctx, &req)
 			if NotDelivered(err) {
 				return queue.NotSent(err) // certainly not delivered: safe to try again
 			}
