@@ -284,6 +284,19 @@ func baseTaskID(id string) string {
 	return id[:len(id)-taskSuffixLen]
 }
 
+// clickedLabel replaces the buttons of a card once one was clicked.
+const clickedLabel = "已收到"
+
+// GreyOutClickedCard turns the buttons of the card msg clicked into one
+// inactive "已收到", so the card cannot be answered twice. It does nothing for
+// other messages; a failure only leaves the buttons active.
+func (s *Sender) GreyOutClickedCard(ctx context.Context, msg bot.Message) error {
+	if msg.Event == nil || msg.Event.Kind != bot.EventCardButton || msg.Event.ResponseCode == "" {
+		return nil
+	}
+	return s.client.ReplaceCardButtons(ctx, msg.UserID, msg.Event.ResponseCode, clickedLabel)
+}
+
 func truncateRunes(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s

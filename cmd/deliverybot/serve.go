@@ -190,7 +190,13 @@ func (s *server) process(ctx context.Context, msg bot.Message) error {
 	if err != nil {
 		return err // state was not saved: the queue retries the message
 	}
-	return s.sender.DeliverOnce(ctx, s.outbox, msg, replies)
+	if err := s.sender.DeliverOnce(ctx, s.outbox, msg, replies); err != nil {
+		return err
+	}
+	if err := s.sender.GreyOutClickedCard(ctx, msg); err != nil {
+		s.log.Warn("could not grey out the clicked card", "msg", msg.ID, "err", err)
+	}
+	return nil
 }
 
 // apologise tells a user their message could not be processed after repeated

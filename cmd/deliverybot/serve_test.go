@@ -114,6 +114,22 @@ func (l *liveServer) waitText(t *testing.T, user string, from int, want string) 
 	}
 }
 
+// waitCardUpdate waits for the accepted update_template_card call using code.
+func (l *liveServer) waitCardUpdate(t *testing.T, code string) *wecom.UpdateTemplateCardRequest {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, r := range l.fake.Requests() {
+			if r.Update != nil && r.Update.ResponseCode == code && r.Code == 0 {
+				return r.Update
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no card update with response code %s", code)
+	return nil
+}
+
 func TestServeEndToEndTextImageAndCardButton(t *testing.T) {
 	l := startServe(t, nil)
 	ctx := context.Background()
@@ -126,12 +142,17 @@ func TestServeEndToEndTextImageAndCardButton(t *testing.T) {
 	}
 	// A card button (the feedback card's 有用) comes back as a template_card_event.
 	before := len(l.fake.MessagesTo("wulei"))
-	if _, err := l.cc.Deliver(ctx, l.cc.CardClick("wulei", "faq", "有用 vpn-cannot-login", l.fake.IssueResponseCode())); err != nil {
+	code := l.fake.IssueResponseCode()
+	if _, err := l.cc.Deliver(ctx, l.cc.CardClick("wulei", "faq", "有用 vpn-cannot-login", code)); err != nil {
 		t.Fatal(err)
 	}
 	msgs = l.waitMessages(t, "wulei", before+1)
 	if len(msgs) <= before || !strings.Contains(wecomtest.MessageText(msgs[len(msgs)-1]), "感谢反馈") {
 		t.Fatalf("card click not answered: %q", wecomtest.MessageText(msgs[len(msgs)-1]))
+	}
+	// The clicked card's buttons are replaced, so it cannot be answered twice.
+	if u := l.waitCardUpdate(t, code); u.Button == nil || u.Button.ReplaceName != "已收到" || len(u.UserIDs) != 1 || u.UserIDs[0] != "wulei" {
+		t.Fatalf("card update = %+v, want wulei's buttons replaced by 已收到", u)
 	}
 	// A photo during a 报修 form is fetched with media/get and accepted by the form.
 	for _, s := range []string{"报修", "1", "打印机驱动装不上总是报错", "跳过", "仅我", "一般", "跳过"} {
