@@ -51,7 +51,15 @@ type command struct {
 	// when its arguments say it is about something else (a ticket button's
 	// "解决了 BX-…" while another 报修 is being filled).
 	midForm func(args string) bool
+	// audience, when set, keeps the command out of the help menu of users
+	// it does not serve (see Router.Audience).
+	audience AudienceFunc
 }
+
+// AudienceFunc reports whether the speaker of req can use a command at all,
+// so the help menu does not offer what would only be refused. It reads the
+// request (Identity, UserID) and must not change it.
+type AudienceFunc func(ctx context.Context, req *Request) bool
 
 type intent struct {
 	name     string
@@ -130,6 +138,19 @@ func (r *Router) addCommand(c command) {
 	sort.SliceStable(r.commands, func(i, j int) bool {
 		return longest(r.commands[i].names) > longest(r.commands[j].names)
 	})
+}
+
+// Audience limits the help menu's line and button for the command named name
+// to the users for whom fn holds; commands without one are shown to everybody.
+// It only hides: the handler still decides who may run the command.
+func (r *Router) Audience(name string, fn AudienceFunc) error {
+	for i, c := range r.commands {
+		if slices.Contains(c.names, name) {
+			r.commands[i].audience = fn
+			return nil
+		}
+	}
+	return fmt.Errorf("audience: no command named %q", name)
 }
 
 // Intent registers patterns (regular expressions) that route free text to h.
@@ -325,7 +346,7 @@ func (r *Router) route(ctx context.Context, req *Request) ([]Reply, error) {
 			}
 		}
 	}
-	if out, ok := r.smallTalkReply(text); ok {
+	if out, ok := r.smallTalkReply(ctx, req, text); ok {
 		return out, nil
 	}
 	if digits := toHalfWidthDigits(trimDecoration(text)); isDigits(digits) {
@@ -334,7 +355,7 @@ func (r *Router) route(ctx context.Context, req *Request) ([]Reply, error) {
 			return r.fallbackMenu(ctx, req)
 		}
 		// A bare number answers a list that is no longer on screen; guessing would mislead.
-		return []Reply{r.menu(fmt.Sprintf("序号「%s」没有对应的选项（选项可能已过期）。我能帮您做这些：", text))}, nil
+		return []Reply{r.menu(ctx, req, fmt.Sprintf("序号「%s」没有对应的选项（选项可能已过期）。我能帮您做这些：", text))}, nil
 	}
 	for _, h := range []Handler{r.faq, r.llm} {
 		if h == nil || text == "" {
@@ -399,21 +420,23 @@ func numberedChoice(text string, choices []string) (string, bool) {
 	return choices[n-1], true
 }
 
-func (r *Router) helpMenu(_ context.Context, _ *Request) ([]Reply, error) {
-	return []Reply{r.menu("我能帮您做这些：")}, nil
+func (r *Router) helpMenu(ctx context.Context, req *Request) ([]Reply, error) {
+	return []Reply{r.menu(ctx, req, "我能帮您做这些：")}, nil
 }
 
-func (r *Router) fallbackMenu(_ context.Context, _ *Request) ([]Reply, error) {
-	return []Reply{r.menu("抱歉，我没太明白您的意思。我能帮您做这些：")}, nil
+func (r *Router) fallbackMenu(ctx context.Context, req *Request) ([]Reply, error) {
+	return []Reply{r.menu(ctx, req, "抱歉，我没太明白您的意思。我能帮您做这些：")}, nil
 }
 
-func (r *Router) menu(title string) Reply {
+// menu lists the commands with help text that the speaker can use; the
+// buttons are taken from the same lines so both always agree.
+func (r *Router) menu(ctx context.Context, req *Request, title string) Reply {
 	var lines []string
 	var buttons []Button
 	cmds := slices.Clone(r.commands)
 	sort.SliceStable(cmds, func(i, j int) bool { return cmds[i].order < cmds[j].order })
 	for _, c := range cmds {
-		if c.help == "" {
+		if c.help == "" || (c.audience != nil && !c.audience(ctx, req)) {
 			continue
 		}
 		lines = append(lines, fmt.Sprintf("· %s —— %s", c.names[0], c.help))

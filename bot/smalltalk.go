@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"strings"
 	"unicode"
 )
@@ -28,7 +29,7 @@ var smallTalk = func() map[string]string {
 const greetReply = "您好！我是交付助手：可以解答使用问题、受理报修、查询项目进度。我能帮您做这些："
 
 // smallTalkReply answers text when the whole message is small talk.
-func (r *Router) smallTalkReply(text string) ([]Reply, bool) {
+func (r *Router) smallTalkReply(ctx context.Context, req *Request, text string) ([]Reply, bool) {
 	key := strings.ToLower(strings.TrimFunc(text, func(c rune) bool {
 		return unicode.IsSpace(c) || unicode.IsPunct(c) || unicode.IsSymbol(c) || strings.ContainsRune("啊呀哈哦~～", c)
 	}))
@@ -37,7 +38,7 @@ func (r *Router) smallTalkReply(text string) ([]Reply, bool) {
 	case !ok:
 		return nil, false
 	case reply == greetReply:
-		return []Reply{r.menu(greetReply)}, true
+		return []Reply{r.menu(ctx, req, greetReply)}, true
 	default:
 		return []Reply{Text("%s", reply)}, true
 	}
