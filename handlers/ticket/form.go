@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -277,6 +278,9 @@ func (s *Service) afterKB(ctx context.Context, st *bot.FormState) ([]bot.Reply, 
 func (s *Service) afterMerge(ctx context.Context, req *bot.Request, st *bot.FormState) ([]bot.Reply, bool, error) {
 	if st.Values[slotMerge] == "是" {
 		out, err := s.appendToSimilar(ctx, req, st)
+		if g, ok := errors.AsType[similarGone](err); ok {
+			return []bot.Reply{mergeGone(st, g)}, false, nil
+		}
 		return out, err == nil, err
 	}
 	delete(st.Data, dataSimilar)

@@ -44,29 +44,49 @@ func (s *Service) appendToSimilar(ctx context.Context, req *bot.Request, st *bot
 	id, desc, photos := st.Data[dataSimilar], st.Values[slotDesc], formPhotos(st)
 	t, err := s.d.Store.Update(ctx, id, func(t *ticketstore.Ticket) (ticketstore.Event, error) {
 		if !t.Status.Open() {
-			return ticketstore.Event{}, denial(fmt.Sprintf("工单 %s 已经%s，无法再补充。请回复「报修」新建工单。", t.ID, t.Status.Label()))
+			return ticketstore.Event{}, similarGone{id: t.ID, status: t.Status}
 		}
 		t.Photos = append(t.Photos, photos...)
 		t.UpdatedAt = req.Now
 		return ticketstore.Event{At: req.Now, Actor: req.UserID(), Kind: ticketstore.EventNote,
 			Text: "补充：" + desc + photoNote(len(photos))}, nil
 	})
-	if out, ok := denied(err); ok {
-		return out, nil
-	}
 	if err != nil {
 		return nil, err
 	}
-	what := "描述"
-	if len(photos) > 0 {
-		what = fmt.Sprintf("描述和 %d 张照片", len(photos))
-	}
-	out := []bot.Reply{bot.Text("已将这次的%s补充到工单 %s，没有新建工单。工程师会一并处理。", what, t.ID)}
+	out := []bot.Reply{bot.Text("已将这次的%s补充到工单 %s，没有新建工单。工程师会一并处理。", heldWhat(len(photos)), t.ID)}
 	if t.Assignee != "" && t.Assignee != req.UserID() {
 		out = append(out, bot.Reply{To: t.Assignee,
 			Text: fmt.Sprintf("工单 %s 有新的补充（%s）：%s%s", t.ID, s.name(req.UserID()), desc, photoNote(len(photos)))})
 	}
 	return out, nil
+}
+
+// similarGone: the offered ticket stopped being open (an engineer resolved it,
+// say) between the offer and the reporter's 是.
+type similarGone struct {
+	id     string
+	status ticketstore.Status
+}
+
+func (g similarGone) Error() string { return fmt.Sprintf("ticket %s is %s", g.id, g.status) }
+
+// mergeGone drops the merge offer so the form goes on to file a new ticket: the
+// description and photos the reporter sent stay in the form.
+func mergeGone(st *bot.FormState, g similarGone) bot.Reply {
+	delete(st.Data, dataSimilar)
+	delete(st.Data, dataTitle)
+	unask(st, slotMerge)
+	return bot.Text("工单 %s 刚刚变为「%s」，无法再补充。您这次的%s都还在，我们继续为您新建一个工单。",
+		g.id, g.status.Label(), heldWhat(len(formPhotos(st))))
+}
+
+// heldWhat names what a filing carries: its description and any photos.
+func heldWhat(photos int) string {
+	if photos == 0 {
+		return "描述"
+	}
+	return fmt.Sprintf("描述和 %d 张照片", photos)
 }
 
 // photoNote tells the history and the engineer that photos came with a supplement.
