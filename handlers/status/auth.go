@@ -1,6 +1,8 @@
 package status
 
 import (
+	"context"
+
 	"deliverybot/bot"
 	"deliverybot/bot/registry"
 )
@@ -48,6 +50,23 @@ func Allowed(id *bot.Identity, act Action, projectID string) bool {
 		return id.HasRole(projectID, bot.RolePM, bot.RoleEngineer)
 	}
 	return false
+}
+
+// canSomewhere reports whether the person may do act in at least one of their
+// projects: whether a command for act is any use to them at all.
+func canSomewhere(id *bot.Identity, act Action) bool {
+	for _, m := range id.Projects {
+		if Allowed(id, act, m.ProjectID) {
+			return true
+		}
+	}
+	return false
+}
+
+// audience offers a command in the help menu only to who may do act somewhere,
+// so client staff are not shown PM commands that would refuse them.
+func audience(act Action) bot.AudienceFunc {
+	return func(_ context.Context, req *bot.Request) bool { return canSomewhere(identity(req), act) }
 }
 
 // visible returns the projects the person may view.

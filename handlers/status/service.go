@@ -66,6 +66,14 @@ func Register(r *bot.Router, d Deps) (*Service, error) {
 	r.Command([]string{"关闭风险"}, "", s.cmd("risk_close"))
 	r.Command([]string{"项目日志", "变更日志"}, "", s.cmd("audit"))
 	r.Command([]string{"切换项目", "选择项目"}, "", bot.HandlerFunc(s.choose))
+	for _, a := range []struct {
+		name string
+		act  Action
+	}{{"进度", ActView}, {"所有项目", ActPortfolio}, {"周报", ActDigest}, {"更新进度", ActUpdate}} {
+		if err := r.Audience(a.name, audience(a.act)); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.Intent("project_golive", s.question("golive"), goLivePatterns()...); err != nil {
 		return nil, err
 	}
