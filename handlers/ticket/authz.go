@@ -1,6 +1,7 @@
 package ticket
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -21,6 +22,12 @@ func denied(err error) ([]bot.Reply, bool) {
 	}
 	return nil, false
 }
+
+// canFile: members of at least one project, whose tickets go to that project.
+func canFile(id *bot.Identity) bool { return id != nil && len(id.Projects) > 0 }
+
+// filers offers 报修 in the help menu only to who may file.
+func filers(_ context.Context, req *bot.Request) bool { return canFile(req.Identity) }
 
 // canView: the reporter, the assignee, and the project's PM and engineers.
 func canView(id *bot.Identity, userID string, t *ticketstore.Ticket) bool {

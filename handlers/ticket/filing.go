@@ -61,7 +61,7 @@ func (s *Service) start(ctx context.Context, req *bot.Request) ([]bot.Reply, err
 }
 
 func (s *Service) startWith(ctx context.Context, req *bot.Request, desc string) ([]bot.Reply, error) {
-	if req.Identity == nil || len(req.Identity.Projects) == 0 {
+	if !canFile(req.Identity) {
 		return []bot.Reply{bot.Text("抱歉，您还没有加入任何项目，暂时无法在这里报修。请联系%s把您加入项目后再试。", s.d.Contact)}, nil
 	}
 	prefill := map[string]string{}

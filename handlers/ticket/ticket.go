@@ -113,6 +113,9 @@ func Register(r *bot.Router, d Deps) (*Service, error) {
 	r.Use(s.thumbnails())
 	r.Media(bot.HandlerFunc(s.photoOutsideDialog))
 	r.Command(startCommands, "报修：系统故障、设备问题", bot.HandlerFunc(s.start))
+	if err := r.Audience(startCommands[0], filers); err != nil {
+		return nil, err
+	}
 	r.Query([]string{"我的工单", "my_tickets"}, "查看我提交或负责的工单", bot.HandlerFunc(s.myTickets))
 	r.Command([]string{"项目工单"}, "", bot.HandlerFunc(s.projectTickets))
 	for _, a := range s.actions() {
