@@ -48,11 +48,12 @@ func (s *Service) newForm() *bot.Form {
 		Intro: "好的，我来帮您提交报修。",
 		Slots: []bot.Slot{
 			{Name: slotProject, Label: "项目", PromptFunc: listPrompt("请问是哪个项目的问题？", dataProjects),
-				Help: "您参与了多个项目，选对项目才能通知到负责的工程师。", Validate: nonEmpty,
+				Help: "您参与了多个项目，选对项目才能通知到负责的工程师。", Validate: notQuestion("没有找到「%s」对应的项目，请回复列表里的序号或项目名称。"),
 				When: func(st *bot.FormState) bool { return len(lines(st.Data[dataProjects])) > 1 }},
 			{Name: slotProduct, Label: "系统或产品", Aliases: []string{"系统", "产品"},
-				PromptFunc: listPrompt("是哪个系统或产品出了问题？", dataProducts), Validate: nonEmpty,
-				Help: "工程师按系统分工，选对系统能更快找到合适的人处理。"},
+				PromptFunc: listPrompt("是哪个系统或产品出了问题？", dataProducts),
+				Validate:   notQuestion("「%s」不在本项目的系统列表里，请从列表中选择；都不是请选「其他」。"),
+				Help:       "工程师按系统分工，选对系统能更快找到合适的人处理。"},
 			{Name: slotDesc, Label: "问题描述", Aliases: []string{"描述", "问题", "现象"},
 				Prompt:   "请描述一下遇到的问题（例如：审批流程打不开，提示“网络错误”）。",
 				Help:     "描述越具体，工程师越快定位问题；我也会先帮您查一下有没有现成的解决办法。",
@@ -95,6 +96,18 @@ func nonEmpty(in string) (string, string) {
 		return "", "请输入内容。"
 	}
 	return strings.TrimSpace(in), ""
+}
+
+// notQuestion validates a pick from a dynamic list: a how-to question is no
+// pick, so the form engine answers it from the KB and asks again (miss names
+// the text when the KB cannot answer).
+func notQuestion(miss string) func(string) (string, string) {
+	return func(in string) (string, string) {
+		if isHowTo(in) {
+			return "", fmt.Sprintf(miss, strings.TrimSpace(in))
+		}
+		return nonEmpty(in)
+	}
 }
 
 func lines(s string) []string {

@@ -57,3 +57,21 @@ func TestShortButRealDescriptionIsKept(t *testing.T) {
 	bottest.MustContain(t, out, "位置或部门")
 	bottest.MustNotContain(t, out, "请描述")
 }
+
+// A how-to question typed where the form asks for the project or the system is
+// answered from the KB and the question is asked again, as at any other step;
+// it is not rejected as an unknown system.
+func TestQuestionAtProjectOrSystemIsAnswered(t *testing.T) {
+	e := newEnv(t)
+	e.say(reporter, "报修")
+	out := e.say(reporter, "vpn怎么连？")
+	bottest.MustContain(t, out, "华东节点", "我们继续刚才的「报修」", "哪个系统或产品")
+	bottest.MustNotContain(t, out, "不在本项目的系统列表里")
+	bottest.MustContain(t, e.say(reporter, "企微"), "请描述一下遇到的问题")
+
+	bottest.MustContain(t, e.say(multi, "报修"), "哪个项目")
+	out = e.say(multi, "vpn怎么连")
+	bottest.MustContain(t, out, "华东节点", "我们继续刚才的「报修」", "哪个项目")
+	bottest.MustNotContain(t, out, "没有找到")
+	bottest.MustContain(t, e.say(multi, "医院项目"), "2. 打印机")
+}
