@@ -55,6 +55,9 @@ type Form struct {
 	AfterSlot func(ctx context.Context, req *Request, st *FormState, slot string) (replies []Reply, end bool, err error)
 	// Complete runs when the user confirms the summary.
 	Complete func(ctx context.Context, req *Request, st *FormState) ([]Reply, error)
+	// CancelWords are more ways to cancel this form ("不报了"), besides the
+	// general ones and 取消/撤销 followed by the title ("取消报修").
+	CancelWords []string
 	// Cancelled, if set, runs after the user cancels.
 	Cancelled func(ctx context.Context, req *Request, st *FormState) []Reply
 }

@@ -63,12 +63,26 @@ func isWord(text string, words []string) bool {
 	return slices.Contains(words, t)
 }
 
+// isCancel reports words that cancel f: the general ones, 取消/撤销/退出 + its
+// title ("取消报修") and the form's own.
+func isCancel(f *Form, text string) bool {
+	if isWord(text, cancelWords) || isWord(text, f.CancelWords) {
+		return true
+	}
+	for _, verb := range []string{"取消", "撤销", "退出"} {
+		if isWord(text, []string{verb + f.Title, verb + "这次" + f.Title}) {
+			return true
+		}
+	}
+	return false
+}
+
 // StepForm is the pure transition of a form dialog: (state, input) → (state, replies).
 func StepForm(f *Form, prev FormState, in FormInput, now time.Time) FormStep {
 	st := cloneState(prev)
 	st.UpdatedAt = now
 	text := strings.TrimSpace(in.Text)
-	if st.Stage != StageConfirmCancel && isWord(text, cancelWords) {
+	if st.Stage != StageConfirmCancel && isCancel(f, text) {
 		st.Back, st.Stage = st.Stage, StageConfirmCancel
 		return say(f, st)
 	}

@@ -86,8 +86,9 @@ func (s *Service) newForm() *bot.Form {
 				Prompt: "如果方便，请发送现场照片或报错截图。",
 				Help:   "照片能帮工程师远程判断问题，减少来回沟通。"},
 		},
-		AfterSlot: s.afterSlot,
-		Complete:  s.complete,
+		CancelWords: []string{"不报了", "不报修了", "不用报修了", "取消工单", "撤销工单"},
+		AfterSlot:   s.afterSlot,
+		Complete:    s.complete,
 	}
 }
 

@@ -75,3 +75,16 @@ func TestQuestionAtProjectOrSystemIsAnswered(t *testing.T) {
 	bottest.MustNotContain(t, out, "没有找到")
 	bottest.MustContain(t, e.say(multi, "医院项目"), "2. 打印机")
 }
+
+// "取消报修" or "不报了" typed at a free-text step cancels the filing (after
+// the usual confirmation); it is not saved as the answer.
+func TestCancelInWordsAtFreeTextStep(t *testing.T) {
+	for _, words := range []string{"取消报修", "不报了", "撤销报修"} {
+		e := newEnv(t)
+		e.say(reporter, "报修")
+		e.say(reporter, "打印机")
+		bottest.MustContain(t, e.say(reporter, "三楼打印机又卡纸了"), "位置或部门")
+		bottest.MustContain(t, e.say(reporter, words), "确定要取消「报修」")
+		bottest.MustContain(t, e.say(reporter, "确定取消"), "已取消「报修」")
+	}
+}
