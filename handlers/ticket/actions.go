@@ -30,7 +30,7 @@ func (s *Service) actions() []action {
 		{[]string{"解决了", "已解决"}, s.confirmResolved},
 		{[]string{"没解决", "未解决"}, s.notResolved},
 		{[]string{"评分"}, s.rate},
-		{[]string{"取消工单", "撤销工单"}, s.cancel},
+		{[]string{"取消工单", "撤销工单", "取消报修", "撤销报修", "撤回报修"}, s.cancel},
 		{[]string{"重新打开"}, s.reopen},
 	}
 }
@@ -38,7 +38,7 @@ func (s *Service) actions() []action {
 var (
 	idRe = regexp.MustCompile(`(?i)\bBX-\d{8}-\d{4,}\b`)
 	// actionNoSpacePattern catches "受理BX-…" typed without a space.
-	actionNoSpacePattern = `^(?:受理|处理中|解决了|已解决|没解决|未解决|解决|转派|备注|查看工单|工单|催一下|催单|评分|取消工单|撤销工单|重新打开)\s*(?i:bx)-\d`
+	actionNoSpacePattern = `^(?:受理|处理中|解决了|已解决|没解决|未解决|解决|转派|备注|查看工单|工单|催一下|催单|评分|取消工单|撤销工单|取消报修|撤销报修|撤回报修|重新打开)\s*(?i:bx)-\d`
 )
 
 func (s *Service) actionWithoutSpace(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
@@ -294,6 +294,12 @@ func (s *Service) note(ctx context.Context, req *bot.Request, args string) ([]bo
 }
 
 func (s *Service) cancel(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
+	if id, _ := splitID(args); id == "" {
+		_, out, err := s.pickOwn(ctx, req, "取消工单", func(t *ticketstore.Ticket) bool {
+			return slices.Contains(workable, t.Status)
+		})
+		return out, err
+	}
 	t, _, err := s.run(ctx, req, args, change{verb: "取消", to: ticketstore.StatusCancelled, from: workable,
 		allow: func(id *bot.Identity, uid string, t *ticketstore.Ticket) error {
 			if t.Reporter == uid || id.HasRole(t.Project, bot.RolePM) {

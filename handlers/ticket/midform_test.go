@@ -88,3 +88,24 @@ func TestCancelInWordsAtFreeTextStep(t *testing.T) {
 		bottest.MustContain(t, e.say(reporter, "确定取消"), "已取消「报修」")
 	}
 }
+
+// 催一下 or 取消工单 without a ticket number picks from the reporter's open
+// tickets instead of only asking for a number; 撤销报修 means 取消工单.
+func TestNudgeAndCancelWithoutIDOfferOwnTickets(t *testing.T) {
+	e := newEnv(t)
+	bottest.MustContain(t, e.say(reporter, "催一下"), "没有")
+	first := e.file(reporter, "三楼打印机又卡纸了")
+	bottest.MustContain(t, e.say(reporter, "催一下"), "已提醒", first)
+
+	second := e.file(reporter, "财务部的打印机不出纸")
+	out := e.say(reporter, "催单")
+	bottest.MustContain(t, out, "催一下 "+first, "催一下 "+second)
+	bottest.MustNotContain(t, out, "已提醒")
+
+	out = e.say(reporter, "撤销报修")
+	bottest.MustContain(t, out, "取消工单 "+first, "取消工单 "+second)
+	bottest.MustContain(t, e.say(reporter, "2"), "已取消")
+	if e.ticket(first).Status == ticketstore.StatusCancelled == (e.ticket(second).Status == ticketstore.StatusCancelled) {
+		t.Fatal("want exactly one of the two tickets cancelled")
+	}
+}

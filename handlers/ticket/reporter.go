@@ -160,7 +160,11 @@ func (s *Service) rate(ctx context.Context, req *bot.Request, args string) ([]bo
 func (s *Service) nudge(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
 	id, _ := splitID(args)
 	if id == "" {
-		return []bot.Reply{bot.Text("请带上工单编号，例如：催一下 BX-20261126-0001")}, nil
+		open, out, err := s.pickOwn(ctx, req, "催一下", func(t *ticketstore.Ticket) bool { return t.Status.Open() })
+		if err != nil || len(open) != 1 {
+			return out, err
+		}
+		id = open[0].ID // the one open ticket: nudging it is what was meant
 	}
 	t, err := s.d.Store.Get(ctx, id)
 	if out, ok := s.lookupFailed(id, err); ok {
@@ -198,6 +202,33 @@ func (s *Service) nudge(ctx context.Context, req *bot.Request, args string) ([]b
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// pickOwn answers a ticket command typed without a number: the reporter's
+// tickets that want fits are offered as buttons ("催一下 BX-…"), or, when there
+// are none, the command is shown with a number. It returns those tickets.
+func (s *Service) pickOwn(ctx context.Context, req *bot.Request, verb string, want func(*ticketstore.Ticket) bool) ([]*ticketstore.Ticket, []bot.Reply, error) {
+	list, err := s.d.Store.List(ctx, ticketstore.Filter{Reporter: req.UserID(), Limit: listLimit})
+	if err != nil {
+		return nil, nil, err
+	}
+	var fit []*ticketstore.Ticket
+	for _, t := range list {
+		if want(t) {
+			fit = append(fit, t)
+		}
+	}
+	if len(fit) == 0 {
+		return nil, []bot.Reply{bot.Text("您没有可以%s的未完成工单。其他工单请带上编号，例如：%s BX-20261126-0001", verb, verb)}, nil
+	}
+	c := bot.Card{Title: "要" + verb + "哪个工单？"}
+	var lines []string
+	for _, t := range fit {
+		lines = append(lines, s.line(t))
+		c.Buttons = append(c.Buttons, bot.Button{Label: verb + " " + t.ID, Value: verb + " " + t.ID})
+	}
+	c.Description = strings.Join(lines, "\n")
+	return fit, []bot.Reply{bot.CardReply(c)}, nil
 }
 
 func humanWindow(d time.Duration) string {
