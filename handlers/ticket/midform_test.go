@@ -109,3 +109,23 @@ func TestNudgeAndCancelWithoutIDOfferOwnTickets(t *testing.T) {
 		t.Fatal("want exactly one of the two tickets cancelled")
 	}
 }
+
+// The engineer told of a reopened ticket reads why the reporter says it is
+// not solved; 解决了 or 评分 with nothing waiting for it says so instead of
+// asking for a ticket number.
+func TestReopenReasonReachesEngineerAndNothingWaiting(t *testing.T) {
+	e := newEnv(t)
+	id := e.file(reporter, "三楼打印机又卡纸了")
+	bottest.MustContain(t, e.say(reporter, "解决了"), "没有等待您确认的工单")
+	e.say(engineer, "解决 "+id+" 更换了搓纸轮")
+	e.inbox(reporter)
+	bottest.MustContain(t, e.say(reporter, "没解决 还是卡纸，换了纸也不行"), "已重新打开")
+	bottest.MustContain(t, e.inbox(engineer), "被重新打开", "还是卡纸，换了纸也不行")
+
+	e.say(engineer, "解决 "+id+" 换了整个进纸模块")
+	bottest.MustContain(t, e.say(reporter, "解决了"), "非常满意")
+	bottest.MustContain(t, e.say(reporter, "评分 5"), "5 分评价")
+	out := e.say(reporter, "评分 4")
+	bottest.MustContain(t, out, "没有待评分")
+	bottest.MustNotContain(t, out, "请带上工单编号")
+}

@@ -13,22 +13,26 @@ import (
 )
 
 // latestOwn fills in the ID when a reporter answers 解决了/没解决/评分 without one:
-// their newest ticket that is waiting for exactly that answer.
-func (s *Service) latestOwn(ctx context.Context, req *bot.Request, args string, want func(*ticketstore.Ticket) bool) (string, error) {
+// their newest ticket that is waiting for exactly that answer. With no ID and
+// no such ticket, it returns the reply that says so (none).
+func (s *Service) latestOwn(ctx context.Context, req *bot.Request, args string, want func(*ticketstore.Ticket) bool, none string) (string, []bot.Reply, error) {
 	if id, _ := splitID(args); id != "" {
-		return args, nil
+		return args, nil, nil
 	}
 	list, err := s.d.Store.List(ctx, ticketstore.Filter{Reporter: req.UserID()})
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	for _, t := range list {
 		if want(t) {
-			return t.ID + " " + args, nil
+			return t.ID + " " + args, nil, nil
 		}
 	}
-	return args, nil
+	return "", []bot.Reply{bot.Text("%s", none)}, nil
 }
+
+// noneToConfirm is said to 解决了/没解决 when no ticket waits for the reporter.
+const noneToConfirm = "您目前没有等待您确认的工单，工程师处理完成后我会通知您确认。处理人标记已解决请用：解决 工单编号 处理说明"
 
 func waitingConfirmation(t *ticketstore.Ticket) bool { return t.Status == ticketstore.StatusResolved }
 
@@ -37,9 +41,9 @@ func waitingRating(t *ticketstore.Ticket) bool {
 }
 
 func (s *Service) confirmResolved(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
-	args, err := s.latestOwn(ctx, req, args, waitingConfirmation)
-	if err != nil {
-		return nil, err
+	args, none, err := s.latestOwn(ctx, req, args, waitingConfirmation, noneToConfirm)
+	if err != nil || none != nil {
+		return none, err
 	}
 	t, _, err := s.run(ctx, req, args, change{verb: "确认解决", to: ticketstore.StatusClosed,
 		from: []ticketstore.Status{ticketstore.StatusResolved}, allow: reporterOnly,
@@ -67,9 +71,9 @@ func ratingCard(t *ticketstore.Ticket) bot.Reply {
 }
 
 func (s *Service) notResolved(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
-	args, err := s.latestOwn(ctx, req, args, waitingConfirmation)
-	if err != nil {
-		return nil, err
+	args, none, err := s.latestOwn(ctx, req, args, waitingConfirmation, noneToConfirm)
+	if err != nil || none != nil {
+		return none, err
 	}
 	t, _, err := s.run(ctx, req, args, change{verb: "重新打开", to: ticketstore.StatusReopened,
 		from: []ticketstore.Status{ticketstore.StatusResolved}, allow: reporterOnly,
@@ -79,16 +83,22 @@ func (s *Service) notResolved(ctx context.Context, req *bot.Request, args string
 		}})
 	return s.reply(t, err, "没解决 BX-20261126-0001", func(t *ticketstore.Ticket) []bot.Reply {
 		return append([]bot.Reply{bot.Text("抱歉问题还没解决，工单 %s 已重新打开，已通知%s继续处理。", t.ID, s.name(t.Assignee))},
-			s.reopenedCard(req, t)...)
+			s.reopenedCard(req, t, args)...)
 	})
 }
 
-func (s *Service) reopenedCard(req *bot.Request, t *ticketstore.Ticket) []bot.Reply {
+// reopenedCard tells the assignee; args are the reopening command's, whose
+// words after the ID say why.
+func (s *Service) reopenedCard(req *bot.Request, t *ticketstore.Ticket, args string) []bot.Reply {
 	if t.Assignee == "" || t.Assignee == req.UserID() {
 		return nil
 	}
+	desc := fmt.Sprintf("%s反馈问题没有解决：%s", s.name(req.UserID()), t.Title)
+	if _, why := splitID(args); why != "" {
+		desc += "\n原因：" + why
+	}
 	r := bot.CardReply(bot.Card{Title: "工单 " + t.ID + " 被重新打开",
-		Description: fmt.Sprintf("%s反馈问题没有解决：%s", s.name(req.UserID()), t.Title),
+		Description: desc,
 		Buttons:     []bot.Button{{Label: "处理中 " + t.ID, Value: "处理中 " + t.ID}, {Label: "查看详情", Value: "工单 " + t.ID}}})
 	r.To = t.Assignee
 	return []bot.Reply{r}
@@ -119,15 +129,16 @@ func (s *Service) reopen(ctx context.Context, req *bot.Request, args string) ([]
 		}})
 	return s.reply(t, err, "重新打开 BX-20261126-0001", func(t *ticketstore.Ticket) []bot.Reply {
 		out := []bot.Reply{bot.Text("工单 %s 已重新打开。", t.ID)}
-		out = append(out, s.reopenedCard(req, t)...)
+		out = append(out, s.reopenedCard(req, t, "")...)
 		return append(out, s.notifyReporter(req, t, fmt.Sprintf("您的工单 %s 已被%s重新打开。", t.ID, s.name(req.UserID())))...)
 	})
 }
 
 func (s *Service) rate(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
-	args, err := s.latestOwn(ctx, req, args, waitingRating)
-	if err != nil {
-		return nil, err
+	args, none, err := s.latestOwn(ctx, req, args, waitingRating,
+		"您目前没有待评分的工单。给其他工单评分请带上编号，例如：评分 BX-20261126-0001 5")
+	if err != nil || none != nil {
+		return none, err
 	}
 	score := 0
 	if _, rest := splitID(args); rest != "" {
