@@ -42,8 +42,29 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err := fs.Parse(args); err != nil {
 		return usagef("serve: %v", err)
 	}
+	// Every problem at once: the shared settings, the WECOM_* variables and
+	// the robot keys, so a first deployment is not fixed one restart at a time.
+	var problems []string
 	if err := sc.common.validate(); err != nil {
-		return err
+		problems = append(problems, err.Error())
+	}
+	if !sc.fake {
+		cfg, err := wecom.ConfigFromEnv()
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("invalid WeCom configuration:\n%v", err))
+		}
+		sc.wecom = cfg
+	}
+	var robotKeys map[string]string
+	if v := os.Getenv("WECOM_ROBOT_KEYS"); v != "" {
+		keys, err := wecom.ParseRobotKeys(v)
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+		robotKeys = keys
+	}
+	if len(problems) > 0 {
+		return usagef("%s", strings.Join(problems, "\n"))
 	}
 	log := newLogger(stderr, sc.common.LogLevel, slog.LevelInfo)
 	if sc.fake {
@@ -52,19 +73,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		sc.wecom = cfg
 		log.Warn("running against the fake WeCom API: nothing reaches real WeCom", "api", cfg.APIBase,
 			"hint", "post test callbacks with: deliverybot send --to "+localURL(sc.addr)+" --user u1 帮助")
-	} else {
-		cfg, err := wecom.ConfigFromEnv()
-		if err != nil {
-			return usagef("invalid WeCom configuration:\n%v", err)
-		}
-		sc.wecom = cfg
 	}
-	if v := os.Getenv("WECOM_ROBOT_KEYS"); v != "" {
-		keys, err := wecom.ParseRobotKeys(v)
-		if err != nil {
-			return usagef("%v", err)
-		}
-		sc.common.robot = wecom.NewRobot(sc.wecom.APIBase, keys, wecom.NewHTTPClient())
+	if robotKeys != nil {
+		sc.common.robot = wecom.NewRobot(sc.wecom.APIBase, robotKeys, wecom.NewHTTPClient())
 	}
 	srv, err := newServer(ctx, sc, log)
 	if err != nil {

@@ -339,3 +339,24 @@ func TestLocalURL(t *testing.T) {
 		}
 	}
 }
+
+// A first deployment usually gets several things wrong at once: serve reports
+// the bad shared settings and the missing WECOM_* variables in one go (exit
+// status 2), so the admin does not fix them one restart at a time.
+func TestServeReportsAllConfigProblemsAtOnce(t *testing.T) {
+	for _, k := range []string{wecom.EnvCorpID, wecom.EnvAgentID, wecom.EnvSecret, wecom.EnvToken, wecom.EnvAESKey} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("DELIVERYBOT_TZ", "Mars/Olympus")
+	var stdout, stderr strings.Builder
+	err := run(context.Background(), []string{"serve", "--data-dir", t.TempDir(), "--addr", "127.0.0.1:0"}, strings.NewReader(""), &stdout, &stderr)
+	var ue usageError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v, want a usage error (exit status 2)", err)
+	}
+	for _, want := range []string{"DELIVERYBOT_TZ", wecom.EnvCorpID, wecom.EnvSecret, wecom.EnvAESKey} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+}
