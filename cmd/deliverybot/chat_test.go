@@ -107,3 +107,18 @@ func TestAdminCommandsSeeChatData(t *testing.T) {
 		t.Fatalf("ticket list does not show the filed ticket:\n%s", out.String())
 	}
 }
+
+// Asking for a person (人工, 联系项目工程师) in the middle of a 报修 names the
+// engineers and the form goes on; the words are not saved as an answer.
+func TestChatContactEngineerMidForm(t *testing.T) {
+	isolateRedis(t)
+	out := chat(t, t.TempDir(), "报修\n企业微信\n手机打卡一直失败\n不能\n人工\n跳过\n/quit\n", "--user", "fengxue")
+	for _, want := range []string{"李强", "我们继续刚才的「报修」", "这个问题影响多少人"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("missing %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "位置或部门：人工") {
+		t.Fatalf("人工 was saved as the location:\n%s", out)
+	}
+}

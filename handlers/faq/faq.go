@@ -89,7 +89,8 @@ func (h *Handler) Register(r *bot.Router) {
 	r.Command([]string{CmdUseless, "没有用", "没帮助"}, "", bot.HandlerFunc(h.vote(kbstore.Useless)))
 	r.Command([]string{CmdRephrase}, "", bot.HandlerFunc(h.rephrase))
 	r.Command([]string{CmdNoneOf}, "", bot.HandlerFunc(h.noneOf))
-	r.Command([]string{CmdContact, cmdContact2, "找工程师", "转人工", "人工客服", "找人工", "人工"}, "", bot.HandlerFunc(h.contact))
+	// Read-only: asked mid-form, it names the engineers and the form goes on.
+	r.Query([]string{CmdContact, cmdContact2, "找工程师", "转人工", "人工客服", "找人工", "人工"}, "", bot.HandlerFunc(h.contact))
 }
 
 // minQuestionRunes: shorter texts ("你好", "嗯") are chit-chat, not questions;
