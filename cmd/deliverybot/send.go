@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 
@@ -58,6 +59,11 @@ func runSend(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	statuses, err := cc.DeliverTimes(ctx, p, max(*times, 1))
 	if err != nil {
 		return fmt.Errorf("post callback to %s: %w", url, err)
+	}
+	for _, st := range statuses {
+		if st != http.StatusOK {
+			return fmt.Errorf("%s answered HTTP %v: the callback was rejected (401: WECOM_TOKEN, WECOM_AES_KEY or WECOM_CORP_ID differ from the server's; the server logs the reason)", url, statuses)
+		}
 	}
 	fmt.Fprintf(stdout, "已发送（HTTP %v）\n", statuses)
 	return nil

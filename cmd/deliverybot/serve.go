@@ -48,7 +48,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err := sc.common.validate(); err != nil {
 		problems = append(problems, err.Error())
 	}
-	if !sc.fake {
+	// The fake API uses the WECOM_* credentials when they are set, exactly as
+	// `send` does, so what send signs is accepted; else the demo ones.
+	if !sc.fake || os.Getenv(wecom.EnvCorpID) != "" {
 		cfg, err := wecom.ConfigFromEnv()
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("invalid WeCom configuration:\n%v", err))
@@ -68,7 +70,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	log := newLogger(stderr, sc.common.LogLevel, slog.LevelInfo)
 	if sc.fake {
-		fake, cfg := wecomtest.StartLocal(wecom.Config{}, stdout)
+		fake, cfg := wecomtest.StartLocal(sc.wecom, stdout)
 		defer fake.Close()
 		sc.wecom = cfg
 		log.Warn("running against the fake WeCom API: nothing reaches real WeCom", "api", cfg.APIBase,

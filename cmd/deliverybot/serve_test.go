@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -358,5 +359,88 @@ func TestServeReportsAllConfigProblemsAtOnce(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
 		}
+	}
+}
+
+// lockedBuffer is a strings.Builder safe to read while serve writes to it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// As the README says, `serve --fake-wecom` and `send` both use the WECOM_*
+// credentials when they are set (an admin trying their real token and AES key
+// locally), so what send signs serve accepts.
+func TestServeFakeWeComAndSendShareWecomEnv(t *testing.T) {
+	isolateRedis(t)
+	t.Setenv(wecom.EnvCorpID, "wwmycorp123")
+	t.Setenv(wecom.EnvAgentID, "1000005")
+	t.Setenv(wecom.EnvSecret, "MyRealSecretValue")
+	t.Setenv(wecom.EnvToken, "MyToken123")
+	t.Setenv(wecom.EnvAESKey, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--fake-wecom", "--addr", addr, "--data-dir", t.TempDir(), "--kb", demoKB,
+			"--projects", demoProjects}, strings.NewReader(""), &out, &errOut)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errOut.String(), "deliverybot serving") {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start:\n%s", errOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var sendOut, sendErr strings.Builder
+	if err := run(context.Background(), []string{"send", "--to", "http://" + addr, "--user", "u1", "帮助"}, strings.NewReader(""), &sendOut, &sendErr); err != nil {
+		t.Fatalf("send: %v\n%s", err, errOut.String())
+	}
+	for !strings.Contains(out.String(), "→ u1") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no reply to u1; send said %q; serve log:\n%s", sendOut.String(), errOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A callback the server refuses (wrong token or AES key) makes send fail
+// instead of printing 已发送 and exiting 0.
+func TestSendFailsWhenTheServerRejectsTheCallback(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	var out, errOut strings.Builder
+	err := run(context.Background(), []string{"send", "--to", srv.URL, "--user", "u1", "帮助"}, strings.NewReader(""), &out, &errOut)
+	if err == nil {
+		t.Fatalf("send succeeded against a server answering 401; printed %q", out.String())
+	}
+	if !strings.Contains(err.Error(), "401") {
+		t.Errorf("error does not give the status: %v", err)
 	}
 }
