@@ -33,9 +33,14 @@ type Embedded struct {
 	lock      *os.File   // held while this process owns the snapshot
 	mu        sync.Mutex // serialises snapshots
 	lastCount int
+
+	durMu sync.Mutex
 	// durable is the command count the latest snapshot includes (read
 	// before its dump began), so Sync can skip a write that already covers it.
 	durable int
+	// written is closed after each snapshot write, waking Sync callers that
+	// wait for a write in progress rather than queueing behind later ones.
+	written chan struct{}
 	// lastTick is when TTLs were last advanced: miniredis counts TTLs down
 	// only when told, and a dead process's queue lease or an old dedupe mark
 	// must expire as in Redis. (miniredis's ClockTTL does this on every
@@ -68,7 +73,7 @@ func StartEmbedded(dataDir string, readOnly bool, log *slog.Logger) (*Embedded, 
 	}
 	e := &Embedded{Mini: m, Client: redis.NewClient(&redis.Options{Addr: m.Addr()}),
 		path: filepath.Join(dataDir, SnapshotFile), log: log, readOnly: readOnly, lock: lock,
-		lastTick: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
+		lastTick: time.Now(), stop: make(chan struct{}), done: make(chan struct{}), written: make(chan struct{})}
 	if err := e.restore(); err != nil {
 		e.Client.Close()
 		m.Close()
@@ -134,21 +139,38 @@ func (e *Embedded) Snapshot() error {
 // Sync returns once everything written before the call is in the snapshot on
 // disk: a message is acknowledged to WeCom, or a reply marked as being sent,
 // only when a crash can no longer lose the record. Concurrent callers share
-// one write.
+// writes: a caller returns as soon as any write that began after its own
+// writes is on disk, so the gap between a reply's "sending" mark reaching
+// disk and the send itself stays one write long under load.
 func (e *Embedded) Sync(ctx context.Context) error {
 	if e.readOnly {
 		return nil
 	}
 	want := e.Mini.CommandCount()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if err := ctx.Err(); err != nil {
-		return err
+	for {
+		e.durMu.Lock()
+		covered, next := e.durable >= want, e.written
+		e.durMu.Unlock()
+		if covered {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.mu.TryLock() {
+			err := e.writeSnapshot()
+			e.mu.Unlock()
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		select { // a write is in progress: wait for it, then look again
+		case <-next:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	if e.durable >= want {
-		return nil // a snapshot started after our writes already covers them
-	}
-	return e.writeSnapshot()
 }
 
 // Close stops the snapshot loop, writes a final snapshot and stops the server.
@@ -176,13 +198,20 @@ func (e *Embedded) writeSnapshot() error {
 		return err
 	}
 	tmp := e.path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+	err = os.WriteFile(tmp, data, 0o600)
+	if err == nil {
+		err = os.Rename(tmp, e.path) // atomic: a crash leaves the old or the new snapshot
+	}
+	e.durMu.Lock()
+	if err == nil {
+		e.durable = started
+	}
+	close(e.written) // waiters look again (and write themselves after a failure)
+	e.written = make(chan struct{})
+	e.durMu.Unlock()
+	if err != nil {
 		return fmt.Errorf("write snapshot: %w", err)
 	}
-	if err := os.Rename(tmp, e.path); err != nil { // atomic: a crash leaves the old or the new snapshot
-		return err
-	}
-	e.durable = started
 	return nil
 }
 

@@ -3,9 +3,11 @@ package redisstore_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -223,4 +225,69 @@ func TestEmbeddedSyncIsDurableWithoutClose(t *testing.T) {
 	if v := conn2.Client.Get(ctx, "accepted").Val(); v != "msg-1" {
 		t.Errorf("after a crash right after Sync: accepted = %q, want msg-1", v)
 	}
+}
+
+// Under concurrent callers each Sync returns only once the caller's own write
+// is in the snapshot file: callers woken by someone else's write must not
+// return early.
+func TestEmbeddedConcurrentSyncsAreEachDurable(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	conn, err := redisstore.Open(ctx, redisstore.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const callers, rounds = 24, 5
+	errs := make(chan error, callers*rounds)
+	var wg sync.WaitGroup
+	for c := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range rounds {
+				key := fmt.Sprintf("mark:%d:%d", c, r)
+				if err := conn.Client.Set(ctx, key, "sending", 0).Err(); err != nil {
+					errs <- err
+					return
+				}
+				if err := conn.Sync(ctx); err != nil {
+					errs <- err
+					return
+				}
+				if !snapshotHasKey(t, filepath.Join(dir, redisstore.SnapshotFile), key) {
+					errs <- fmt.Errorf("Sync returned but %s is not in the snapshot", key)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func snapshotHasKey(t *testing.T, path, key string) bool {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Errorf("read snapshot: %v", err)
+		return false
+	}
+	var snap struct {
+		Keys []struct {
+			K string `json:"k"`
+		} `json:"keys"`
+	}
+	if err := json.Unmarshal(data, &snap); err != nil {
+		t.Errorf("parse snapshot: %v", err)
+		return false
+	}
+	for _, k := range snap.Keys {
+		if k.K == key {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"context"
 	"fmt"
+	"sort"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,7 +30,9 @@ func benchSync(b *testing.B, keys int) {
 		b.Fatal(err)
 	}
 	var n atomic.Int64
-	b.SetParallelism(8) // 2 cores × 8 = 16 concurrent callbacks
+	var mu sync.Mutex
+	var waits []time.Duration // how long each Sync held its caller: the mark-to-send gap
+	b.SetParallelism(8)       // 2 cores × 8 = 16 concurrent callbacks
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -36,12 +40,23 @@ func benchSync(b *testing.B, keys int) {
 				b.Error(err)
 				return
 			}
+			start := time.Now()
 			if err := conn.Sync(ctx); err != nil {
 				b.Error(err)
 				return
 			}
+			d := time.Since(start)
+			mu.Lock()
+			waits = append(waits, d)
+			mu.Unlock()
 		}
 	})
+	b.StopTimer()
+	sort.Slice(waits, func(i, j int) bool { return waits[i] < waits[j] })
+	if len(waits) > 0 {
+		b.ReportMetric(float64(waits[len(waits)/2].Microseconds())/1000, "p50-sync-ms")
+		b.ReportMetric(float64(waits[len(waits)*99/100].Microseconds())/1000, "p99-sync-ms")
+	}
 }
 
 func BenchmarkEmbeddedSync1k(b *testing.B)  { benchSync(b, 1000) }
