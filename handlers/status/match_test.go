@@ -16,6 +16,8 @@ func TestExtractName(t *testing.T) {
 		"上线还有几天":       "",
 		"锦绣上线还有几天？":    "锦绣",
 		"项目怎么样了":       "",
+		"现在到哪一步了":      "",
+		"锦绣到哪一步了":      "锦绣",
 		"我们的项目进展怎么样":   "我们",
 	}
 	for in, want := range tests {
@@ -77,6 +79,12 @@ func TestQuestionPatterns(t *testing.T) {
 		"腾讯会议怎么共享屏幕": false,
 		"打印机坏了":      false,
 		"项目经理是谁":     false,
+		"进度怎么样了":     true,
+		"现在进展如何了？":   true,
+		"现在到哪一步了":    true,
+		"怎么样了":       false,
+		"报修进度怎么查":    false,
+		"工单进度怎么样了":   false,
 	} {
 		if got := match(s.statusPatterns(), text); got != want {
 			t.Errorf("status pattern on %q = %v, want %v", text, got, want)

@@ -128,7 +128,13 @@ func (s *Service) statusPatterns() []string {
 		}
 	}
 	verbs := `(?:怎么样了?|咋样了?|进展如何|进度如何|进展怎么样|进度怎么样|情况如何|情况怎么样|什么情况|进展|进度|情况|状态)`
-	return []string{questionPrefix + `(?:` + strings.Join(names, "|") + `)(?:的)?(?:现在|目前|最近)?(?:的)?` + verbs + questionEnd}
+	// Without a subject only 进度/进展 questions count ("进度怎么样了", "现在到哪一步了"):
+	// a bare "怎么样了" is too vague to be about the project.
+	bare := `(?:现在|目前|最近)?(?:的)?(?:(?:进度|进展)(?:怎么样了?|咋样了?|如何了?|到哪了|到哪一步了)|(?:进度|进展)?到哪一步了)`
+	return []string{
+		questionPrefix + `(?:` + strings.Join(names, "|") + `)(?:的)?(?:现在|目前|最近)?(?:的)?` + verbs + questionEnd,
+		questionPrefix + bare + questionEnd,
+	}
 }
 
 // contact is whom to ask when someone has no project.
