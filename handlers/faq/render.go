@@ -114,9 +114,11 @@ func suggestCard(cands []knowledge.Candidate) bot.Reply {
 // the user said none of the offered entries fits, so the KB has something
 // on the topic, just not this.
 func noAnswerCard(question string, afterChoices bool) bot.Reply {
-	lead := "知识库里还没有「" + truncate(question, 40) + "」的答案，我已经记下来，项目组会补充。"
+	// Off-topic questions ("今天天气怎么样") land here too, so the promise is
+	// conditional: the gap log shows authors everything, they pick.
+	lead := "知识库里还没有「" + truncate(question, 40) + "」的答案。如果是项目相关的问题，我已记下，项目组会补充。"
 	if afterChoices {
-		lead = "知识库里没有与「" + truncate(question, 40) + "」更贴切的答案，我已经记下来，项目组会补充。"
+		lead = "知识库里没有与「" + truncate(question, 40) + "」更贴切的答案，我已记下，项目组会补充。"
 	}
 	return bot.CardReply(bot.Card{
 		Title:       "暂时没有找到答案",
