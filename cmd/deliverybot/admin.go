@@ -187,7 +187,7 @@ func cliErr(err error) error {
 		return nil
 	}
 	if errors.Is(err, status.ErrUsage) || errors.Is(err, kbcli.ErrUsage) {
-		return usageError{msg: err.Error()}
+		return usageError{msg: err.Error(), err: err}
 	}
 	return err
 }

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h: the flag set has printed the usage
+		}
 		fmt.Fprintln(os.Stderr, "deliverybot:", err)
 		var ue usageError
 		if errors.As(err, &ue) {
@@ -27,11 +31,24 @@ func main() {
 }
 
 // usageError marks a bad command line or configuration (exit status 2).
-type usageError struct{ msg string }
+type usageError struct {
+	msg string
+	err error // the cause, kept so -h (flag.ErrHelp) is recognised
+}
 
 func (e usageError) Error() string { return e.msg }
+func (e usageError) Unwrap() error { return e.err }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error {
+	ue := usageError{msg: fmt.Sprintf(format, args...)}
+	for _, a := range args {
+		if err, ok := a.(error); ok {
+			ue.err = err
+			break
+		}
+	}
+	return ue
+}
 
 const usage = `deliverybot — 交付助手 (WeCom delivery assistant)
 

@@ -48,6 +48,12 @@ func RunProjectCLI(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if len(args) > 0 && args[0] == "project" {
 		args = args[1:]
 	}
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fmt.Fprintln(stdout, cliUsage)
+			return nil
+		}
+	}
 	asJSON, pos := splitFlags(args)
 	if len(pos) == 0 {
 		fmt.Fprintln(stderr, cliUsage)
