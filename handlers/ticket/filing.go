@@ -227,7 +227,7 @@ func title(product, desc string) string {
 	if len(d) > 24 {
 		d = append(d[:24], '…')
 	}
-	if product == "" || product == "其他" {
+	if product == "" || strings.HasPrefix(product, "其他") {
 		return string(d)
 	}
 	return product + "：" + string(d)

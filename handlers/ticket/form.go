@@ -35,6 +35,7 @@ const (
 	dataSimilar  = "similar"   // ID of a similar open ticket to offer
 	dataTitle    = "sim_title" // its title
 	dataPriority = "priority"
+	dataMisses   = "product_misses" // answers at the system step that matched no listed system
 	thumbPrefix  = "thumb:" // thumb:<photo ref> → thumbnail ref
 )
 
@@ -240,15 +241,23 @@ func afterProduct(st *bot.FormState) []bot.Reply {
 	if len(opts) == 0 {
 		return nil
 	}
-	answer := st.Values[slotProduct]
+	answer := strings.TrimSpace(st.Values[slotProduct])
 	v, ok := pickOption(opts, answer, nil)
-	if !ok {
-		// unask clears the answer: keep it to name it in the message.
-		unask(st, slotProduct)
-		return []bot.Reply{bot.Text("「%s」不在本项目的系统列表里，请从列表中选择；都不是请选「其他」。", strings.TrimSpace(answer))}
+	if ok {
+		st.Values[slotProduct] = v
+		delete(st.Data, dataMisses)
+		return nil
 	}
-	st.Values[slotProduct] = v
-	return nil
+	// The second miss is taken as 其他 with the user's words kept: people who
+	// do not know which listed system it is should not be stuck at this step.
+	if st.Data[dataMisses] != "" {
+		delete(st.Data, dataMisses)
+		st.Values[slotProduct] = "其他（" + shorten(answer, 20) + "）"
+		return []bot.Reply{bot.Text("「%s」不在本项目的系统列表里，先按「其他」登记，工程师受理时会再确认。", answer)}
+	}
+	st.Data[dataMisses] = "1"
+	unask(st, slotProduct)
+	return []bot.Reply{bot.Text("「%s」不在本项目的系统列表里，请从列表中选择；都不是请选「其他」。", answer)}
 }
 
 // afterDesc searches the KB and the reporter's recent tickets with the description.
@@ -315,4 +324,13 @@ func afterPriority(st *bot.FormState, slot string) []bot.Reply {
 		return []bot.Reply{bot.Text("根据影响范围「%s」和紧急程度「%s」，优先级为 %s。", impact, urgency, priorityLabel(p))}
 	}
 	return nil
+}
+
+// shorten keeps the first n runes of s, marking a cut with "…".
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
 }

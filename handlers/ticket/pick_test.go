@@ -38,3 +38,24 @@ func TestProjectChoiceByAliasOrPart(t *testing.T) {
 	bottest.MustContain(t, e.say(multi, "远陆"), "没有找到「远陆」对应的项目")
 	bottest.MustContain(t, e.say(multi, "１"), "2. 打印机")
 }
+
+// Someone who cannot place the fault in the list is not stuck: a second
+// unlisted answer is filed as 其他 with their words, and the filing goes on.
+func TestSecondUnlistedSystemIsFiledAsOther(t *testing.T) {
+	e := newEnv(t)
+	e.say(reporter, "报修")
+	bottest.MustContain(t, e.say(reporter, "护士站电脑"), "请从列表中选择")
+	bottest.MustContain(t, e.say(reporter, "就是护士站那台电脑"), "先按「其他」登记", "请描述一下遇到的问题")
+	var out string
+	for _, answer := range []string{"开机后一直蓝屏", "跳过", "部门", "紧急", "跳过", "跳过"} {
+		out = e.say(reporter, answer)
+	}
+	bottest.MustContain(t, out, "请确认", "系统或产品：其他（就是护士站那台电脑）")
+	// A recognised answer in between starts the count again.
+	e2 := newEnv(t)
+	e2.say(reporter, "报修")
+	e2.say(reporter, "扫描仪")
+	e2.say(reporter, "企微")
+	e2.say(reporter, "上一步")
+	bottest.MustContain(t, e2.say(reporter, "复印机"), "请从列表中选择")
+}
