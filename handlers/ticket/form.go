@@ -36,7 +36,7 @@ const (
 	dataTitle    = "sim_title" // its title
 	dataPriority = "priority"
 	dataMisses   = "product_misses" // answers at the system step that matched no listed system
-	thumbPrefix  = "thumb:" // thumb:<photo ref> → thumbnail ref
+	thumbPrefix  = "thumb:"         // thumb:<photo ref> → thumbnail ref
 )
 
 // minDescRunes is the shortest useful problem description.
