@@ -291,7 +291,38 @@ func (s *Service) closeRisk(ctx context.Context, req *bot.Request, args string, 
 	if p == nil || err != nil {
 		return replies, err
 	}
+	if r := p.Risk(n); r == nil || r.Closed {
+		return []bot.Reply{bot.Text("%s", riskNotOpen(p, n, r))}, nil
+	}
 	return s.apply(ctx, req, registry.Change{Project: p.ID, Op: registry.OpRiskClose, RiskID: n})
+}
+
+// riskNotOpen explains a 关闭风险 for a number that is not an open risk and
+// lists the open ones, so the PM can pick the right number from the reply.
+func riskNotOpen(p *registry.Project, n int, r *registry.Risk) string {
+	var b strings.Builder
+	if r == nil {
+		fmt.Fprintf(&b, "「%s」没有编号为 %d 的风险。", p.Name, n)
+	} else {
+		fmt.Fprintf(&b, "「%s」的风险 #%d 已关闭。", p.Name, n)
+	}
+	open := 0
+	for _, x := range p.Risks {
+		if x.Closed {
+			continue
+		}
+		if open == 0 {
+			b.WriteString("\n未关闭的风险：")
+		}
+		open++
+		fmt.Fprintf(&b, "\n#%d（%s）%s", x.ID, x.Level, x.Description)
+	}
+	if open == 0 {
+		b.WriteString("该项目目前没有未关闭的风险。")
+	} else {
+		b.WriteString("\n回复「关闭风险 编号」关闭其中一项。")
+	}
+	return b.String()
 }
 
 // apply stores a change and answers with what changed and the new RAG.

@@ -319,6 +319,11 @@ func TestBadUpdateInputGetsHelp(t *testing.T) {
 	if a, _ := e.reg.Audit(context.Background(), "jxjt"); len(a) != 0 {
 		t.Fatalf("bad input was stored: %+v", a)
 	}
+	// A wrong risk number lists the open risks to choose from.
+	out := e.h.SayText("demo", "关闭风险 9")
+	bottest.MustContain(t, out, "未关闭的风险：", "#1", "回复「关闭风险 编号」")
+	bottest.MustContain(t, e.h.SayText("demo", "关闭风险 1"), "关闭风险 #1")
+	bottest.MustContain(t, e.h.SayText("demo", "关闭风险 1"), "风险 #1 已关闭")
 }
 
 func TestPortfolioWorstFirst(t *testing.T) {
