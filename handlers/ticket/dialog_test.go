@@ -321,7 +321,8 @@ func TestWorkDenialForPMNamesWhomToAsk(t *testing.T) {
 func TestMyTicketsAndProjectChoice(t *testing.T) {
 	e := newEnv(t)
 	id := e.file(reporter, "三楼打印机又卡纸了")
-	bottest.MustContain(t, e.say(reporter, "我的工单"), "我提交的工单", id, "【新建】")
+	bottest.MustContain(t, e.say(reporter, "我的工单"), "我提交的工单", id, "【新建】", "1. "+id)
+	bottest.MustContain(t, e.say(reporter, "1"), "【工单 "+id, "处理记录")
 	bottest.MustContain(t, e.say(engineer, "我的工单"), "待我处理的工单", id)
 	bottest.MustContain(t, e.say(outsider, "我的工单"), "您目前没有工单")
 

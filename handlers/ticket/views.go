@@ -12,6 +12,9 @@ import (
 // listLimit caps how many tickets a chat list shows.
 const listLimit = 10
 
+// listButtons caps the numbered choices under a list (a WeCom card holds 6).
+const listButtons = 6
+
 // myTickets lists the user's own tickets and, for engineers, the open ones assigned to them.
 func (s *Service) myTickets(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
 	own, err := s.d.Store.List(ctx, ticketstore.Filter{Reporter: req.UserID(), Limit: listLimit})
@@ -41,8 +44,25 @@ func (s *Service) myTickets(ctx context.Context, req *bot.Request) ([]bot.Reply,
 			b.WriteString("\n" + s.line(t))
 		}
 	}
-	b.WriteString("\n\n回复「工单 编号」查看详情和处理记录。")
-	return []bot.Reply{{Text: b.String()}}, nil
+	b.WriteString("\n\n回复序号或「工单 编号」查看详情和处理记录。")
+	return []bot.Reply{bot.CardReply(bot.Card{Title: "我的工单", Description: b.String(), Buttons: ticketButtons(own, assigned)})}, nil
+}
+
+// ticketButtons open the listed tickets, so a phone user answers with a
+// number instead of typing an ID (at most listButtons, own tickets first).
+func ticketButtons(lists ...[]*ticketstore.Ticket) []bot.Button {
+	var out []bot.Button
+	seen := map[string]bool{}
+	for _, l := range lists {
+		for _, t := range l {
+			if seen[t.ID] || len(out) == listButtons {
+				continue
+			}
+			seen[t.ID] = true
+			out = append(out, bot.Button{Label: t.ID, Value: "工单 " + t.ID})
+		}
+	}
+	return out
 }
 
 func (s *Service) line(t *ticketstore.Ticket) string {
