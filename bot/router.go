@@ -153,7 +153,17 @@ func (r *Router) Audience(name string, fn AudienceFunc) error {
 	return fmt.Errorf("audience: no command named %q", name)
 }
 
+func (in intent) matches(text string) bool {
+	for _, re := range in.patterns {
+		if re.MatchString(text) {
+			return true
+		}
+	}
+	return false
+}
+
 // Intent registers patterns (regular expressions) that route free text to h.
+// h may return ErrNotHandled to let later intents and stages have the text.
 func (r *Router) Intent(name string, h Handler, patterns ...string) error {
 	in := intent{name: name, h: h}
 	for _, p := range patterns {
@@ -339,24 +349,32 @@ func (r *Router) route(ctx context.Context, req *Request) ([]Reply, error) {
 		}
 	}
 	for _, in := range r.intents {
-		for _, re := range in.patterns {
-			if re.MatchString(text) {
-				req.args = text
-				return in.h.Handle(ctx, req)
-			}
+		if !in.matches(text) {
+			continue
+		}
+		req.args = text
+		// An intent that only applies in some context declines with ErrNotHandled.
+		if out, err := in.h.Handle(ctx, req); !errors.Is(err, ErrNotHandled) {
+			return out, err
 		}
 	}
 	if out, ok := r.smallTalkReply(ctx, req, text); ok {
 		return out, nil
 	}
-	if digits := toHalfWidthDigits(trimDecoration(text)); isDigits(digits) {
-		if len(digits) > maxChoiceDigits {
-			// A phone or order number alone is no question for the KB.
-			return r.fallbackMenu(ctx, req)
+	if digits := toHalfWidthDigits(trimDecoration(text)); isDigits(digits) && len(digits) <= maxChoiceDigits {
+		if card := lastChoiceCard(req.Session); card != nil {
+			// Out of range for the list just shown: ask again with the same list.
+			ask := fmt.Sprintf("请回复 1–%d 之间的序号。", len(req.Session.Choices))
+			if len(req.Session.Choices) == 1 {
+				ask = "请回复序号 1。"
+			}
+			return []Reply{Text("没有第 %s 项，%s", digits, ask), CardReply(*card)}, nil
 		}
 		// A bare number answers a list that is no longer on screen; guessing would mislead.
 		return []Reply{r.menu(ctx, req, fmt.Sprintf("序号「%s」没有对应的选项（选项可能已过期）。我能帮您做这些：", text))}, nil
 	}
+	// A longer number alone may be an error code (60020) the KB knows; the
+	// FAQ declines other numbers (phone, order) and the menu answers.
 	for _, h := range []Handler{r.faq, r.llm} {
 		if h == nil || text == "" {
 			continue
@@ -388,7 +406,7 @@ func (r *Router) matchCommand(text string) (command, string, bool) {
 			}
 			if strings.HasPrefix(lower, ln) {
 				rest := t[len(n):]
-				if trimmed := strings.TrimLeft(rest, " 　:："); len(trimmed) < len(rest) {
+				if trimmed := strings.TrimLeft(rest, " 　:：，,。、"); len(trimmed) < len(rest) {
 					return c, strings.TrimSpace(trimmed), true
 				}
 			}
@@ -399,6 +417,23 @@ func (r *Router) matchCommand(text string) (command, string, bool) {
 
 // maxChoiceDigits: longer numbers are not list positions.
 const maxChoiceDigits = 3
+
+// lastChoiceCard is the card whose buttons the session's numbered choices
+// came from, if it is still the last thing the user was shown.
+func lastChoiceCard(sess *Session) *Card {
+	if len(sess.Choices) == 0 {
+		return nil
+	}
+	for i := len(sess.LastReplies) - 1; i >= 0; i-- {
+		if r := sess.LastReplies[i]; r.To == "" {
+			if r.Card == nil || len(r.Card.Buttons) != len(sess.Choices) {
+				return nil
+			}
+			return r.Card
+		}
+	}
+	return nil
+}
 
 func isDigits(s string) bool {
 	if s == "" {
@@ -413,7 +448,7 @@ func isDigits(s string) bool {
 }
 
 func numberedChoice(text string, choices []string) (string, bool) {
-	n, err := strconv.Atoi(toHalfWidthDigits(trimDecoration(text)))
+	n, err := strconv.Atoi(ordinal(toHalfWidthDigits(trimDecoration(text))))
 	if err != nil || n < 1 || n > len(choices) {
 		return "", false
 	}
@@ -474,4 +509,15 @@ func randomID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// ordinal reads "第2个" / "第 2 项" / "2号" as "2".
+func ordinal(t string) string {
+	t = strings.TrimSpace(strings.TrimPrefix(t, "第"))
+	for _, suffix := range []string{"个", "项", "条", "号", "种"} {
+		if s, ok := strings.CutSuffix(t, suffix); ok {
+			return strings.TrimSpace(s)
+		}
+	}
+	return t
 }

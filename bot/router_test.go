@@ -276,7 +276,18 @@ func TestLongNumberIsNotAStaleChoice(t *testing.T) {
 	if strings.Contains(out, "没有对应的选项") || !strings.Contains(out, "我能帮您做这些") {
 		t.Fatalf("13800138000:\n%s", out)
 	}
-	bottest.MustContain(t, h.SayText("u1", "１２"), "序号「１２」没有对应的选项")
+	// 12 after the menu just shown: the menu is offered again.
+	bottest.MustContain(t, h.SayText("u1", "１２"), "没有第 12 项，请回复序号 1。", "1. 报修")
+}
+
+// A number beyond the list just shown keeps the list, so the retry picks
+// from it; "第2个" is a number too; with no list on screen a number is stale.
+func TestOutOfRangeNumberKeepsTheList(t *testing.T) {
+	h := newHarness(t)
+	h.Say("u1", "挑选")
+	bottest.MustContain(t, h.SayText("u1", "5"), "没有第 5 项，请回复 1–2 之间的序号。", "1. 甲", "2. 乙")
+	bottest.MustContain(t, h.SayText("u1", "第2个"), "你选了乙")
+	bottest.MustContain(t, h.SayText("u1", "7"), "序号「7」没有对应的选项")
 }
 
 // Trailing punctuation or an emoji from a phone keyboard does not stop a

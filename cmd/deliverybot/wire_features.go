@@ -47,7 +47,9 @@ func wireKB(ctx context.Context, a *app) error {
 	}
 	h := faq.New(faq.Options{KB: kb, Feedback: kbstore.New(a.conn.Client, a.conn.Prefix),
 		Contacts: faq.RegistryContacts{Registry: a.registry}, Log: a.log})
-	h.Register(a.router)
+	if err := h.Register(a.router); err != nil {
+		return err
+	}
 	a.deps.FAQ = h
 	a.background = append(a.background, func(ctx context.Context) error {
 		kb.Watch(ctx, 2*time.Second) // file change or SIGHUP swaps in a new index atomically

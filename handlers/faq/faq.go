@@ -83,14 +83,15 @@ const (
 )
 
 // Register installs the FAQ stage and the feedback/offer commands on r.
-func (h *Handler) Register(r *bot.Router) {
+func (h *Handler) Register(r *bot.Router) error {
 	r.FAQ(bot.HandlerFunc(h.Handle))
-	r.Command([]string{CmdUseful}, "", bot.HandlerFunc(h.vote(kbstore.Useful)))
-	r.Command([]string{CmdUseless, "没有用", "没帮助"}, "", bot.HandlerFunc(h.vote(kbstore.Useless)))
+	r.Command(append([]string{CmdUseful}, usefulWords...), "", bot.HandlerFunc(h.vote(kbstore.Useful)))
+	r.Command(append([]string{CmdUseless, "没有用", "没帮助"}, uselessWords...), "", bot.HandlerFunc(h.vote(kbstore.Useless)))
 	r.Command([]string{CmdRephrase}, "", bot.HandlerFunc(h.rephrase))
 	r.Command([]string{CmdNoneOf}, "", bot.HandlerFunc(h.noneOf))
 	// Read-only: asked mid-form, it names the engineers and the form goes on.
 	r.Query([]string{CmdContact, cmdContact2, "找工程师", "转人工", "人工客服", "找人工", "人工"}, "", bot.HandlerFunc(h.contact))
+	return r.Intent("faq_followup", bot.HandlerFunc(h.followUp), followUpPatterns...)
 }
 
 // minQuestionRunes: shorter texts ("你好", "嗯") are chit-chat, not questions;
@@ -103,16 +104,18 @@ func (h *Handler) Handle(ctx context.Context, req *bot.Request) ([]bot.Reply, er
 	// Suggestions are answered by the very next question or never: a later
 	// question that happens to equal a choice is not a pick.
 	asked, offered := req.Session.Var(varLastQuestion), req.Session.Var(varLastChoices)
-	for _, v := range []string{varLastQuestion, varLastChoices, varLastPick} {
+	rejected := recent(req, varRejected)
+	for _, v := range []string{varLastQuestion, varLastChoices, varLastPick, varAnswered, varRejected} {
 		if req.Session.Var(v) != "" {
 			req.Session.SetVar(v, "")
 		}
 	}
-	res := h.opts.KB.SearchContext(ctx, q, 5)
+	res := withoutRejected(h.opts.KB.SearchContext(ctx, q, 5), rejected)
 	switch res.Decision {
 	case knowledge.Answer:
 		c := res.Choices[0]
 		req.Session.SetVar(varLastID, c.Entry.ID)
+		remember(req, varAnswered, c.Entry.ID)
 		if asked != "" && isPick(q, c.Entry, offered) {
 			h.logPick(ctx, req, asked, c.Entry)
 		}
@@ -125,7 +128,10 @@ func (h *Handler) Handle(ctx context.Context, req *bot.Request) ([]bot.Reply, er
 		req.Log.Info("faq suggest", "top", res.Choices[0].Entry.ID, "confidence", round2(res.Choices[0].Score))
 		return []bot.Reply{suggestCard(res.Choices)}, nil
 	}
-	if utf8.RuneCountInString(strings.ReplaceAll(knowledge.BasicNormalize(q), " ", "")) < minQuestionRunes {
+	norm := strings.ReplaceAll(knowledge.BasicNormalize(q), " ", "")
+	if utf8.RuneCountInString(norm) < minQuestionRunes || isNumber(norm) {
+		// Chit-chat, or a number (phone, order) the KB does not know: the
+		// router's menu answers, and no gap is logged.
 		return nil, bot.ErrNotHandled
 	}
 	h.logGap(ctx, req, q)
@@ -215,28 +221,36 @@ func (h *Handler) vote(v kbstore.Vote) bot.HandlerFunc {
 		if id == "" {
 			return []bot.Reply{bot.Text("请先问我一个问题，看到回答后再告诉我有没有用。")}, nil
 		}
-		if h.opts.Feedback != nil {
-			if _, err := h.opts.Feedback.RecordVote(ctx, id, req.UserID(), v); err != nil {
-				return nil, fmt.Errorf("faq: record vote: %w", err)
-			}
-		}
-		if v == kbstore.Useless {
-			h.retractPick(ctx, req, id)
-		}
-		req.Log.Info("faq feedback", "entry", id, "vote", string(v))
-		if v == kbstore.Useful {
-			return []bot.Reply{bot.Text("感谢反馈，很高兴帮到您！")}, nil
-		}
-		return []bot.Reply{bot.CardReply(bot.Card{
-			Title:       "抱歉没帮上忙",
-			Description: "已记录您的反馈，知识库维护人员会改进这条回答。您也可以：",
-			Buttons: []bot.Button{
-				{Label: "换个说法再问", Value: CmdRephrase},
-				{Label: "报修", Value: ticketPrefix},
-				{Label: "联系项目工程师", Value: CmdContact},
-			},
-		})}, nil
+		return h.record(ctx, req, id, v)
 	}
+}
+
+// record stores a vote on entry id and answers it; after 没用 the next
+// question is not answered with the same entry again.
+func (h *Handler) record(ctx context.Context, req *bot.Request, id string, v kbstore.Vote) ([]bot.Reply, error) {
+	req.Session.SetVar(varAnswered, "")
+	if h.opts.Feedback != nil {
+		if _, err := h.opts.Feedback.RecordVote(ctx, id, req.UserID(), v); err != nil {
+			return nil, fmt.Errorf("faq: record vote: %w", err)
+		}
+	}
+	if v == kbstore.Useless {
+		h.retractPick(ctx, req, id)
+		remember(req, varRejected, id)
+	}
+	req.Log.Info("faq feedback", "entry", id, "vote", string(v))
+	if v == kbstore.Useful {
+		return []bot.Reply{bot.Text("感谢反馈，很高兴帮到您！")}, nil
+	}
+	return []bot.Reply{bot.CardReply(bot.Card{
+		Title:       "抱歉没帮上忙",
+		Description: "已记录您的反馈，知识库维护人员会改进这条回答。您也可以：",
+		Buttons: []bot.Button{
+			{Label: "换个说法再问", Value: CmdRephrase},
+			{Label: "报修", Value: ticketPrefix},
+			{Label: "联系项目工程师", Value: CmdContact},
+		},
+	})}, nil
 }
 
 func (h *Handler) rephrase(_ context.Context, _ *bot.Request) ([]bot.Reply, error) {
@@ -263,4 +277,16 @@ func truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+func isNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

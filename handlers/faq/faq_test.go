@@ -36,7 +36,11 @@ func newEnv(t *testing.T, b *redistest.Backend, kb faq.Searcher, opts ...bottest
 	e := &env{fb: kbstore.New(b.Client, b.Prefix)}
 	handler := faq.New(faq.Options{KB: kb, Feedback: e.fb, Contacts: fakeContacts{}})
 	opts = append(opts, bottest.WithBackend(b), bottest.WithFAQ(handler),
-		bottest.WithSetup(func(r *bot.Router, _ *bot.Deps) { handler.Register(r) }))
+		bottest.WithSetup(func(r *bot.Router, _ *bot.Deps) {
+			if err := handler.Register(r); err != nil {
+				t.Fatal(err)
+			}
+		}))
 	e.h = bottest.New(t, opts...)
 	return e
 }
