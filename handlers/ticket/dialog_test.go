@@ -153,9 +153,9 @@ func TestKBDeflection(t *testing.T) {
 
 func TestFreeTextFaultStartsFilingButHowToGoesToKB(t *testing.T) {
 	e := newEnv(t)
-	out := e.say(reporter, "三楼打印机又卡纸了")
+	out := e.say(reporter, "三楼电脑又蓝屏了")
 	bottest.MustContain(t, out, "我来帮您提交报修", "哪个系统或产品")
-	e.say(reporter, "打印机")
+	e.say(reporter, "其他")
 	out = e.say(reporter, "跳过") // location: the description was taken from the first message
 	bottest.MustContain(t, out, "影响多少人")
 

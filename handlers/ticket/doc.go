@@ -5,7 +5,10 @@
 // Filing starts with 报修 / 我要报修 / 报障, the menu key ticket_new, "报修 <描述>"
 // (the FAQ's 报修 button), a photo sent outside a dialog, or free text that reports
 // a fault ("三楼打印机又卡纸了"); how-to questions that mention a fault ("vpn登不上
-// 怎么办") go to the FAQ first. Slots: 项目 (only when the reporter is in several),
+// 怎么办") go to the FAQ first. People in no project cannot file: their fault
+// reports get the KB's answer (as the FAQ gives it) and no 报修 offer. A
+// description given up front that names one of the project's systems fills
+// 系统或产品. Slots: 项目 (only when the reporter is in several),
 // 系统或产品, 问题描述 → KB answer "这个能解决吗？" and similar open ticket "要补充到
 // BX-… 吗？", 位置或部门, 影响范围, 紧急程度 (→ P1–P4, see Priority), 联系电话, 照片.
 //

@@ -34,6 +34,9 @@ func isHowTo(text string) bool {
 // fault handles free text classified as a fault report.
 func (s *Service) fault(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
 	text := req.Text()
+	if !canFile(req.Identity) {
+		return s.answerOnly(ctx, req, text)
+	}
 	if !isHowTo(text) {
 		return s.startWith(ctx, req, text)
 	}
@@ -53,6 +56,46 @@ func (s *Service) fault(ctx context.Context, req *bot.Request) ([]bot.Reply, err
 	return []bot.Reply{bot.CardReply(bot.Card{Title: "需要报修吗？",
 		Description: "这个问题我暂时没有找到现成的解决办法。需要的话我帮您提交报修，由工程师跟进。",
 		Buttons:     []bot.Button{{Label: "提交报修", Value: "报修 " + text}, {Label: "不用了", Value: "帮助"}}})}, nil
+}
+
+// answerOnly serves a fault report from someone who cannot file (in no project)
+// the way the FAQ stage serves anyone: the KB's answer or suggestions, with no
+// 报修 offer, which would only lead to the refusal. Without a KB answer they
+// learn whom to ask. Only an explicit 报修 gets the plain refusal.
+func (s *Service) answerOnly(ctx context.Context, req *bot.Request, text string) ([]bot.Reply, error) {
+	if faq := s.faq(req); faq != nil {
+		if stage, ok := faq.(bot.Handler); ok {
+			out, err := stage.Handle(ctx, req)
+			switch {
+			case err == nil && !offersFiling(out):
+				return out, nil
+			case err != nil && !errors.Is(err, bot.ErrNotHandled):
+				return nil, err
+			}
+		}
+		if ans, ok := faq.Answer(ctx, req, text); ok {
+			return ans, nil
+		}
+	}
+	return []bot.Reply{bot.Text("知识库里暂时没有找到这个问题的解决办法。您还没有加入任何项目，暂时无法在这里报修，"+
+		"如需工程师处理，请联系%s把您加入项目。", s.d.Contact)}, nil
+}
+
+// offersFiling reports whether replies carry a button that starts a filing.
+func offersFiling(out []bot.Reply) bool {
+	for _, r := range out {
+		if r.Card == nil {
+			continue
+		}
+		for _, b := range r.Card.Buttons {
+			for _, c := range startCommands {
+				if b.Value == c || strings.HasPrefix(b.Value, c+" ") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // start opens the dialog for 报修 / 我要报修 / the menu key; "报修 <描述>" prefills the description.
@@ -79,8 +122,10 @@ func (s *Service) startWith(ctx context.Context, req *bot.Request, desc string) 
 		projects = append(projects, m.ProjectID+"\t"+m.ProjectName)
 	}
 	st.Data[dataProjects] = strings.Join(projects, "\n")
+	var chosen []bot.Reply
 	if len(projects) == 1 {
-		if err := s.chooseProject(ctx, &st, req.Identity.Projects[0].ProjectID); err != nil {
+		var err error
+		if chosen, err = s.chooseProject(ctx, &st, req.Identity.Projects[0].ProjectID); err != nil {
 			return nil, err
 		}
 	}
@@ -88,7 +133,7 @@ func (s *Service) startWith(ctx context.Context, req *bot.Request, desc string) 
 	if photos > 0 {
 		intro += fmt.Sprintf("已附上您刚才发送的 %d 张照片。", photos)
 	}
-	out := []bot.Reply{bot.Text("%s\n%s", intro, bot.FormHint)}
+	out := append([]bot.Reply{bot.Text("%s\n%s", intro, bot.FormHint)}, chosen...)
 	for _, slot := range append([]string(nil), st.Order...) {
 		extra, end, err := s.afterSlot(ctx, req, &st, slot)
 		if err != nil {

@@ -60,9 +60,8 @@ func (s *Service) newForm() *bot.Form {
 				Help:     "描述越具体，工程师越快定位问题；我也会先帮您查一下有没有现成的解决办法。",
 				Validate: bot.MinRunes(minDescRunes, "问题描述")},
 			{Name: slotKB, Label: "知识库建议", Prompt: "这个能解决吗？",
-				Choices: []bot.Choice{{Value: "能", Aliases: []string{"能解决", "解决了", "可以", "好了", "有用"}},
-					{Value: "不能", Aliases: []string{"不能解决", "没解决", "不行", "没用", "还是不行"}}},
-				When: func(st *bot.FormState) bool { return st.Data[dataKB] == "1" }},
+				Choices: []bot.Choice{{Value: "能", Aliases: kbYes}, {Value: "不能", Aliases: kbNo}},
+				When:    func(st *bot.FormState) bool { return st.Data[dataKB] == "1" }},
 			{Name: slotMerge, Label: "补充到已有工单", PromptFunc: mergePrompt,
 				Choices: []bot.Choice{{Value: "是", Aliases: []string{"要", "补充", "好", "好的", "对"}},
 					{Value: "否", Aliases: []string{"不要", "不用", "新建", "不是", "新工单"}}},
@@ -92,6 +91,16 @@ func (s *Service) newForm() *bot.Form {
 		Complete:    s.complete,
 	}
 }
+
+// kbYes and kbNo answer "这个能解决吗？". The form engine matches aliases
+// exactly (only the choice values ignore case), hence the spelled-out variants.
+var (
+	kbYes = []string{"能解决", "解决了", "已解决", "可以", "可以了", "好了", "好啦", "行", "行了", "有用",
+		"搞定", "搞定了", "没问题了", "是", "对", "yes", "Yes", "YES", "y", "Y"}
+	kbNo = []string{"不能解决", "解决不了", "没解决", "没有解决", "不行", "不行啊", "还是不行", "还是不行啊",
+		"不可以", "没用", "没有用", "没帮助", "不管用", "不好使", "没好", "还没好", "否", "不是",
+		"no", "No", "NO", "n", "N"}
+)
 
 func nonEmpty(in string) (string, string) {
 	if strings.TrimSpace(in) == "" {
@@ -186,7 +195,8 @@ func (s *Service) afterProject(ctx context.Context, st *bot.FormState) ([]bot.Re
 		return []bot.Reply{projectMiss(answer, len(found))}, false, nil
 	}
 	id := found[0]
-	if err := s.chooseProject(ctx, st, id); err != nil {
+	out, err := s.chooseProject(ctx, st, id)
+	if err != nil {
 		return nil, false, err
 	}
 	for _, o := range lines(st.Data[dataProjects]) {
@@ -194,7 +204,7 @@ func (s *Service) afterProject(ctx context.Context, st *bot.FormState) ([]bot.Re
 			st.Values[slotProject] = optionLabel(o)
 		}
 	}
-	return nil, false, nil
+	return out, false, nil
 }
 
 // projectMiss names what the user typed and why it chose no project.
@@ -219,11 +229,13 @@ func (s *Service) projectAliases(ctx context.Context, opts []string) (map[string
 	return out, nil
 }
 
-// chooseProject remembers the project and offers its products.
-func (s *Service) chooseProject(ctx context.Context, st *bot.FormState, id string) error {
+// chooseProject remembers the project and offers its products. A description
+// given up front that names one of them ("腾讯文档没权限打不开") answers the
+// system step; the reply says so.
+func (s *Service) chooseProject(ctx context.Context, st *bot.FormState, id string) ([]bot.Reply, error) {
 	p, err := s.project(ctx, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	st.Data[dataProject] = id
 	products := append(append([]string(nil), p.Products...), "其他")
@@ -233,7 +245,45 @@ func (s *Service) chooseProject(ctx context.Context, st *bot.FormState, id strin
 			unask(st, slotProduct) // chosen for another project
 		}
 	}
-	return nil
+	if st.Values[slotProduct] != "" || st.Values[slotDesc] == "" {
+		return nil, nil
+	}
+	v, ok := namedProduct(p.Products, st.Values[slotDesc])
+	if !ok {
+		return nil, nil
+	}
+	st.Values[slotProduct] = v
+	st.Order = append(st.Order, slotProduct)
+	return []bot.Reply{bot.Text("已按您的描述登记系统或产品为「%s」，不对的话可以在最后确认时修改。", v)}, nil
+}
+
+// namedProduct is the one product a description names in full, synonyms and
+// width folded ("tx文档打不开" names 腾讯文档). A name inside another named one
+// (企业微信 in 企业微信审批) does not count; two distinct products name none.
+func namedProduct(products []string, desc string) (string, bool) {
+	d := foldName(desc)
+	var named []string
+	for _, p := range products {
+		if f := foldName(p); f != "" && strings.Contains(d, f) {
+			named = append(named, p)
+		}
+	}
+	var out []string
+	for _, p := range named {
+		inner := false
+		for _, q := range named {
+			if q != p && strings.Contains(foldName(q), foldName(p)) {
+				inner = true
+			}
+		}
+		if !inner {
+			out = append(out, p)
+		}
+	}
+	if len(out) != 1 {
+		return "", false
+	}
+	return out[0], true
 }
 
 func afterProduct(st *bot.FormState) []bot.Reply {

@@ -39,16 +39,16 @@ func TestMergeIntoTicketClosedMeanwhileKeepsDescriptionAndPhotos(t *testing.T) {
 
 			c.close(e, old)
 			out = e.say(reporter, "是")
-			bottest.MustContain(t, out, old, c.status, "无法再补充", "描述和 3 张照片", "新建", "哪个系统或产品")
+			// The description named the system (打印机), so the location comes next.
+			bottest.MustContain(t, out, old, c.status, "无法再补充", "描述和 3 张照片", "新建", "位置或部门")
 			bottest.MustNotContain(t, out, "已将这次")
 
-			e.say(reporter, "打印机")
 			e.say(reporter, "三楼东侧打印室")
 			e.say(reporter, "部门")
 			e.say(reporter, "紧急")
 			e.say(reporter, "跳过")
 			out = e.say(reporter, "完成") // photos already held: the 照片 step only confirms them
-			bottest.MustContain(t, out, "请确认", "问题描述：三楼打印机又卡纸了", "照片：3 张")
+			bottest.MustContain(t, out, "请确认", "系统或产品：打印机", "问题描述：三楼打印机又卡纸了", "照片：3 张")
 			id := ticketID(t, e.say(reporter, "确认"))
 			if id == old {
 				t.Fatalf("filed into the closed ticket %s", old)
