@@ -76,6 +76,8 @@ func TestFormTransitions(t *testing.T) {
 		{name: "choice by number and alias",
 			turns: says("2"), slot: "desc", values: map[string]string{"product": "腾讯会议"}},
 		{name: "choice by alias", turns: says("企微"), slot: "desc", values: map[string]string{"product": "企业微信"}},
+		{name: "choice with phone decoration", turns: says("企微！"), slot: "desc", values: map[string]string{"product": "企业微信"}},
+		{name: "choice by ordinal", turns: says("第２个"), slot: "desc", values: map[string]string{"product": "腾讯会议"}},
 		{name: "cancel asks for confirmation",
 			turns: says("企业微信", "算了"), stage: bot.StageConfirmCancel, replyHas: []string{"确定要取消「报修」吗"}},
 		{name: "cancel confirmed",

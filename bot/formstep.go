@@ -435,12 +435,15 @@ func answerSlot(s *Slot, text string) (string, string) {
 }
 
 func matchChoice(choices []Choice, text string) (Choice, bool) {
-	if n, err := strconv.Atoi(text); err == nil && n >= 1 && n <= len(choices) {
+	// Phones add punctuation, emoji and capitals ("可以了！", "Yes"); they do not change the answer.
+	text = trimDecoration(toHalfWidthDigits(text))
+	if n, err := strconv.Atoi(ordinal(text)); err == nil && n >= 1 && n <= len(choices) {
 		return choices[n-1], true
 	}
 	t := strings.ToLower(text)
 	for _, c := range choices {
-		if t == strings.ToLower(c.Value) || t == strings.ToLower(c.label()) || slices.Contains(c.Aliases, text) {
+		if t == strings.ToLower(c.Value) || t == strings.ToLower(c.label()) ||
+			slices.ContainsFunc(c.Aliases, func(a string) bool { return strings.ToLower(a) == t }) {
 			return c, true
 		}
 	}
