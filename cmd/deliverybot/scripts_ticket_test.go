@@ -350,6 +350,17 @@ func TestScriptTicketKBDeflection(t *testing.T) {
 		if tk := onlyTicket(t, dir); tk.ID != id || tk.Description != "审批流程打不开一直转圈" {
 			t.Fatalf("ticket = %+v", tk)
 		}
+		// 不能 is 没用 for the article offered, so KB authors see it in kb gaps.
+		var gaps struct {
+			Useless []struct {
+				EntryID string `json:"entry_id"`
+				Useless int    `json:"useless"`
+			} `json:"useless"`
+		}
+		adminJSON(t, dir, &gaps, "kb", "gaps")
+		if len(gaps.Useless) != 1 || gaps.Useless[0].EntryID != "approval-cannot-open" || gaps.Useless[0].Useless != 1 {
+			t.Fatalf("kb gaps 没用 = %+v, want approval-cannot-open once", gaps.Useless)
+		}
 	})
 }
 

@@ -150,6 +150,10 @@ func (h *Handler) Answer(ctx context.Context, req *bot.Request, question string)
 	if req != nil && req.Log != nil {
 		req.Log.Info("faq answer (dialog)", "entry", e.ID, "confidence", round2(res.Choices[0].Score))
 	}
+	if req != nil && req.Session != nil {
+		req.Session.SetVar(varLastID, e.ID)
+		remember(req, varAnswered, e.ID)
+	}
 	return []bot.Reply{h.answerReply(e, h.related(e))}, true
 }
 

@@ -2,6 +2,7 @@ package faq
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +57,28 @@ func (h *Handler) followUp(ctx context.Context, req *bot.Request) ([]bot.Reply, 
 		v = kbstore.Useful
 	}
 	return h.record(ctx, req, id, v)
+}
+
+// RateLastAnswer records 有用/没用 for the answer given within the last
+// followUpWindow, when a dialog asked "这个能解决吗？" instead of showing the
+// feedback buttons; without such an answer it does nothing.
+func (h *Handler) RateLastAnswer(ctx context.Context, req *bot.Request, useful bool) error {
+	id := recent(req, varAnswered)
+	if id == "" {
+		return nil
+	}
+	req.Session.SetVar(varAnswered, "")
+	v := kbstore.Useless
+	if useful {
+		v = kbstore.Useful
+	}
+	if h.opts.Feedback != nil {
+		if _, err := h.opts.Feedback.RecordVote(ctx, id, req.UserID(), v); err != nil {
+			return fmt.Errorf("faq: record vote: %w", err)
+		}
+	}
+	req.Log.Info("faq feedback (dialog)", "entry", id, "vote", string(v))
+	return nil
 }
 
 // remember stores entry id in session variable name with the time.

@@ -173,7 +173,7 @@ func (s *Service) afterSlot(ctx context.Context, req *bot.Request, st *bot.FormS
 	case slotDesc:
 		return s.afterDesc(ctx, req, st)
 	case slotKB:
-		return s.afterKB(ctx, st)
+		return s.afterKB(ctx, req, st)
 	case slotMerge:
 		return s.afterMerge(ctx, req, st)
 	case slotImpact, slotUrgency:
@@ -336,7 +336,18 @@ func (s *Service) afterDesc(ctx context.Context, req *bot.Request, st *bot.FormS
 	return out, false, nil
 }
 
-func (s *Service) afterKB(ctx context.Context, st *bot.FormState) ([]bot.Reply, bool, error) {
+// kbRater is the FAQ handler when it can rate the answer it gave last: 能/不能
+// here is the same signal as 有用/没用 under an answer, for kb gaps.
+type kbRater interface {
+	RateLastAnswer(ctx context.Context, req *bot.Request, useful bool) error
+}
+
+func (s *Service) afterKB(ctx context.Context, req *bot.Request, st *bot.FormState) ([]bot.Reply, bool, error) {
+	if r, ok := s.faq(req).(kbRater); ok {
+		if err := r.RateLastAnswer(ctx, req, st.Values[slotKB] == "能"); err != nil {
+			req.Log.Warn("ticket: could not rate the KB answer", "err", err) // the filing matters more
+		}
+	}
 	if st.Values[slotKB] == "能" {
 		if err := s.d.Store.AddDeflection(ctx, st.Data[dataProject]); err != nil {
 			return nil, false, err
