@@ -614,3 +614,20 @@ func TestScriptTicketPhotoDuringTextSlotNotLost(t *testing.T) {
 		t.Fatalf("photo dropped: reply to it was %q and the ticket has photos %+v\n%s", reply, list, out)
 	}
 }
+
+// 解决了 / 没解决 with no ticket waiting, right after a KB answer, rate the answer.
+func TestSolvedAfterKBAnswerRatesIt(t *testing.T) {
+	isolateRedis(t)
+	dir := t.TempDir()
+	out := chat(t, dir, "企业微信收不到消息通知怎么办\n没解决\n解决了\n/quit\n", "--user", "wulei")
+	mustContain(t, out, "抱歉没帮上忙", "您目前没有等待您确认的工单")
+	var gaps struct {
+		Useless []struct {
+			EntryID string `json:"entry_id"`
+		} `json:"useless"`
+	}
+	adminJSON(t, dir, &gaps, "kb", "gaps")
+	if len(gaps.Useless) != 1 || gaps.Useless[0].EntryID != "wecom-no-notification" {
+		t.Fatalf("kb gaps 没用 = %+v, want the answered entry", gaps.Useless)
+	}
+}

@@ -60,12 +60,12 @@ func (h *Handler) followUp(ctx context.Context, req *bot.Request) ([]bot.Reply, 
 }
 
 // RateLastAnswer records 有用/没用 for the answer given within the last
-// followUpWindow, when a dialog asked "这个能解决吗？" instead of showing the
-// feedback buttons; without such an answer it does nothing.
-func (h *Handler) RateLastAnswer(ctx context.Context, req *bot.Request, useful bool) error {
+// followUpWindow — a dialog's "这个能解决吗？", or 解决了/没解决 typed after an
+// answer — and reports whether there was one.
+func (h *Handler) RateLastAnswer(ctx context.Context, req *bot.Request, useful bool) (bool, error) {
 	id := recent(req, varAnswered)
 	if id == "" {
-		return nil
+		return false, nil
 	}
 	req.Session.SetVar(varAnswered, "")
 	v := kbstore.Useless
@@ -74,11 +74,11 @@ func (h *Handler) RateLastAnswer(ctx context.Context, req *bot.Request, useful b
 	}
 	if h.opts.Feedback != nil {
 		if _, err := h.opts.Feedback.RecordVote(ctx, id, req.UserID(), v); err != nil {
-			return fmt.Errorf("faq: record vote: %w", err)
+			return false, fmt.Errorf("faq: record vote: %w", err)
 		}
 	}
 	req.Log.Info("faq feedback (dialog)", "entry", id, "vote", string(v))
-	return nil
+	return true, nil
 }
 
 // remember stores entry id in session variable name with the time.

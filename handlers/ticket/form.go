@@ -339,12 +339,13 @@ func (s *Service) afterDesc(ctx context.Context, req *bot.Request, st *bot.FormS
 // kbRater is the FAQ handler when it can rate the answer it gave last: 能/不能
 // here is the same signal as 有用/没用 under an answer, for kb gaps.
 type kbRater interface {
-	RateLastAnswer(ctx context.Context, req *bot.Request, useful bool) error
+	// RateLastAnswer reports whether there was a recent answer to rate.
+	RateLastAnswer(ctx context.Context, req *bot.Request, useful bool) (bool, error)
 }
 
 func (s *Service) afterKB(ctx context.Context, req *bot.Request, st *bot.FormState) ([]bot.Reply, bool, error) {
 	if r, ok := s.faq(req).(kbRater); ok {
-		if err := r.RateLastAnswer(ctx, req, st.Values[slotKB] == "能"); err != nil {
+		if _, err := r.RateLastAnswer(ctx, req, st.Values[slotKB] == "能"); err != nil {
 			req.Log.Warn("ticket: could not rate the KB answer", "err", err) // the filing matters more
 		}
 	}

@@ -42,8 +42,11 @@ func waitingRating(t *ticketstore.Ticket) bool {
 
 func (s *Service) confirmResolved(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
 	args, none, err := s.latestOwn(ctx, req, args, waitingConfirmation, noneToConfirm)
-	if err != nil || none != nil {
-		return none, err
+	if none != nil && err == nil {
+		return s.orRateKB(ctx, req, true, none)
+	}
+	if err != nil {
+		return nil, err
 	}
 	t, _, err := s.run(ctx, req, args, change{verb: "确认解决", to: ticketstore.StatusClosed,
 		from: []ticketstore.Status{ticketstore.StatusResolved}, allow: reporterOnly,
@@ -72,8 +75,11 @@ func ratingCard(t *ticketstore.Ticket) bot.Reply {
 
 func (s *Service) notResolved(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
 	args, none, err := s.latestOwn(ctx, req, args, waitingConfirmation, noneToConfirm)
-	if err != nil || none != nil {
-		return none, err
+	if none != nil && err == nil {
+		return s.orRateKB(ctx, req, false, none)
+	}
+	if err != nil {
+		return nil, err
 	}
 	t, _, err := s.run(ctx, req, args, change{verb: "重新打开", to: ticketstore.StatusReopened,
 		from: []ticketstore.Status{ticketstore.StatusResolved}, allow: reporterOnly,
@@ -255,4 +261,26 @@ func (s *Service) lookupFailed(id string, err error) ([]bot.Reply, bool) {
 		return []bot.Reply{bot.Text("没有找到工单 %s，请检查编号（格式如 BX-20261126-0001）。", id)}, true
 	}
 	return nil, false
+}
+
+// orRateKB: with no ticket waiting, 解决了/没解决 right after a KB answer is
+// about that answer; otherwise the user hears that nothing waits (none).
+func (s *Service) orRateKB(ctx context.Context, req *bot.Request, useful bool, none []bot.Reply) ([]bot.Reply, error) {
+	r, ok := s.faq(req).(kbRater)
+	if !ok {
+		return none, nil
+	}
+	rated, err := r.RateLastAnswer(ctx, req, useful)
+	switch {
+	case err != nil:
+		req.Log.Warn("ticket: could not rate the KB answer", "err", err)
+		return none, nil
+	case !rated:
+		return none, nil
+	case useful:
+		return []bot.Reply{bot.Text("太好了，问题解决了就好！感谢反馈。")}, nil
+	}
+	return []bot.Reply{bot.CardReply(bot.Card{Title: "抱歉没帮上忙",
+		Description: "已记录您的反馈。需要工程师处理的话可以提交报修：",
+		Buttons:     []bot.Button{{Label: "报修", Value: "报修"}, {Label: "联系项目工程师", Value: "联系项目工程师"}}})}, nil
 }
