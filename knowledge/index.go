@@ -109,11 +109,14 @@ type Index struct {
 	docText  []string         // phrasing doc → original phrasing (for display)
 	clf      *classifier      // the second ranker; nil when FusionWeight is 0
 	cal      Calibration      // how the suggest threshold was adapted (LoadIndex)
+	acts     *actionMatcher   // opposite actions (opposites.go); nil: none
+	entActs  [][]int32        // entry → pair sides its phrasings name
 
 	pool sync.Pool // *scratch
 }
 
 type scratch struct {
+	norm     string // the normalised query
 	docAcc   []float32
 	docSeen  []int32
 	entBest  []float32
@@ -241,6 +244,7 @@ func BuildIndex(entries []Entry, syn SynonymTable, opts Options) (*Index, error)
 		}
 		ix.docW[d] = w
 	}
+	ix.indexActions(syn.Opposites)
 	return ix, nil
 }
 

@@ -127,7 +127,10 @@ func (p Policy) Decide(ranked []Candidate) Result {
 	// or no other entry is sure too: a bare topic word ("vpn", "密码") is
 	// covered in full by many entries' phrasings and answers, but is none of them.
 	sure := raw >= p.SureThreshold && (second < p.SureThreshold || ranked[0].match >= p.SureThreshold)
-	if raw >= p.AnswerThreshold && (margin >= p.MinMargin || sure) {
+	// An entry for the reverse of the asked action ("怎么登录" for "怎么退出
+	// 登录", opposites.go) shares nearly every word with the query: offer it at
+	// most.
+	if raw >= p.AnswerThreshold && (margin >= p.MinMargin || sure) && !ranked[0].opposite {
 		res.Decision = Answer
 		res.Choices = ranked[:1]
 		return res

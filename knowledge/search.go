@@ -28,6 +28,11 @@ type Candidate struct {
 	// gated (the Index sets it; other retrievers leave Score to decide).
 	gate  float64
 	gated bool
+
+	// opposite: the entry's phrasings name only the reverse of an action the
+	// query names (opposites.go); the policy never answers it outright.
+	// sameAction: they name the query's action.
+	opposite, sameAction bool
 }
 
 // Search ranks entries for the query and applies the policy. At most k
@@ -43,7 +48,8 @@ func (ix *Index) Search(query string, k int) Result {
 // prepareQuery fills s.features (and, when context words weigh less, s.ctx)
 // for the query and returns the context weight.
 func (ix *Index) prepareQuery(s *scratch, query string) float32 {
-	s.tokens = tokenize(ix.norm.Normalize(query), ix.words, false, s.tokens)
+	s.norm = ix.norm.Normalize(query)
+	s.tokens = tokenize(s.norm, ix.words, false, s.tokens)
 	cxw := float32(ix.opts.ContextWeight)
 	if cxw < 1 {
 		s.mask = ix.context.mark(s.tokens, s.mask)
@@ -155,6 +161,9 @@ func (ix *Index) rank(query string, k int) []Candidate {
 	}
 	if ix.clf != nil && len(top) > 0 {
 		top = ix.fuse(s, top, k, wq)
+	}
+	if ix.acts != nil {
+		ix.markOpposites(ix.queryActions(s.norm), top)
 	}
 	ix.clear(s)
 	// Report a confidence in [0,1]: the answer text can push an exact

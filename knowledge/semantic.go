@@ -203,7 +203,12 @@ func (sm *Semantic) Search(ctx context.Context, query string, k int) (Result, er
 	if err != nil {
 		return sm.ix.opts.Policy.Decide(lex[:min(k, len(lex))]), err
 	}
-	return sm.ix.opts.Policy.Decide(sm.fuse(query, lex, qv, k, depth)), nil
+	cands := sm.fuse(query, lex, qv, k, depth)
+	if sm.ix.acts != nil {
+		// fusion reorders and adds candidates: flag them again
+		sm.ix.markOpposites(sm.ix.queryActions(sm.ix.Normalize(query)), cands)
+	}
+	return sm.ix.opts.Policy.Decide(cands), nil
 }
 
 func (sm *Semantic) embedQuery(ctx context.Context, query string) ([]float32, error) {

@@ -13,8 +13,10 @@ type SynonymGroup struct {
 }
 
 // SynonymTable is an ordered list of groups; earlier groups win conflicts.
+// Opposites are the pairs of actions that undo each other (opposites.go).
 type SynonymTable struct {
-	Groups []SynonymGroup
+	Groups    []SynonymGroup
+	Opposites []OppositePair
 }
 
 // Extend returns t's groups followed by base's, so a KB's own table overrides
@@ -23,11 +25,14 @@ func (t SynonymTable) Extend(base SynonymTable) SynonymTable {
 	out := SynonymTable{Groups: make([]SynonymGroup, 0, len(t.Groups)+len(base.Groups))}
 	out.Groups = append(out.Groups, t.Groups...)
 	out.Groups = append(out.Groups, base.Groups...)
+	out.Opposites = append(append(out.Opposites, t.Opposites...), base.Opposites...)
 	return out
 }
 
-// ParseSynonyms reads "canonical: variant1|variant2" lines ("：" also accepted);
-// blank lines and "#" comments are skipped. Malformed lines are reported by number.
+// ParseSynonyms reads "canonical: variant1|variant2" lines ("：" also accepted)
+// and "action|variant <> reverse|variant" lines (opposite actions, see
+// opposites.go); blank lines and "#" comments are skipped. Malformed lines are
+// reported by number.
 func ParseSynonyms(r io.Reader, file string) (SynonymTable, []RowError) {
 	var (
 		t    SynonymTable
@@ -37,6 +42,14 @@ func ParseSynonyms(r io.Reader, file string) (SynonymTable, []RowError) {
 	for line := 1; sc.Scan(); line++ {
 		s := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
 		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		if p, ok := parseOpposite(s); ok {
+			if len(p.A) == 0 || len(p.B) == 0 {
+				errs = append(errs, RowError{File: file, Line: line, Reason: "反义动作行应为「动作|说法 <> 反向动作|说法」"})
+				continue
+			}
+			t.Opposites = append(t.Opposites, p)
 			continue
 		}
 		i := strings.IndexAny(s, ":：=")
@@ -60,9 +73,10 @@ func ParseSynonyms(r io.Reader, file string) (SynonymTable, []RowError) {
 
 // DefaultSynonyms is the built-in table every KB starts from: product
 // abbreviations, common typos of phone input methods and colloquial phrasings.
-// A KB's synonyms.txt extends (and overrides) it.
+// A KB's synonyms.txt extends (and overrides) it. It also holds the built-in
+// opposite actions (defaultOpposites), which a KB's lines add to.
 func DefaultSynonyms() SynonymTable {
-	t, errs := ParseSynonyms(strings.NewReader(defaultSynonyms), "default")
+	t, errs := ParseSynonyms(strings.NewReader(defaultSynonyms+defaultOpposites), "default")
 	if len(errs) > 0 {
 		panic("knowledge: bad default synonyms: " + errs[0].Error())
 	}
