@@ -101,11 +101,14 @@ const minQuestionRunes = 4
 // Handle is the router's FAQ stage.
 func (h *Handler) Handle(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
 	q := req.Text()
+	if full, ok := expandFollowUp(req, q); ok {
+		q = full // "那手机上呢" after an answer asks the same question for 手机
+	}
 	// Suggestions are answered by the very next question or never: a later
 	// question that happens to equal a choice is not a pick.
 	asked, offered := req.Session.Var(varLastQuestion), req.Session.Var(varLastChoices)
 	rejected := recent(req, varRejected)
-	for _, v := range []string{varLastQuestion, varLastChoices, varLastPick, varAnswered, varRejected} {
+	for _, v := range []string{varLastQuestion, varLastChoices, varLastPick, varAnswered, varRejected, varAsked} {
 		if req.Session.Var(v) != "" {
 			req.Session.SetVar(v, "")
 		}
@@ -116,6 +119,7 @@ func (h *Handler) Handle(ctx context.Context, req *bot.Request) ([]bot.Reply, er
 		c := res.Choices[0]
 		req.Session.SetVar(varLastID, c.Entry.ID)
 		remember(req, varAnswered, c.Entry.ID)
+		req.Session.SetVar(varAsked, truncate(q, 100))
 		if asked != "" && isPick(q, c.Entry, offered) {
 			h.logPick(ctx, req, asked, c.Entry)
 		}

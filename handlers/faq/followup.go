@@ -3,6 +3,7 @@ package faq
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ const followUpWindow = 30 * time.Minute
 
 const (
 	varAnswered = "faq_answered" // "<entry ID> <unix seconds>" of the answer just given
+	varAsked    = "faq_asked"    // the question that answer was for
 	varRejected = "faq_rejected" // entry just rated 没用, not to be offered again at once
 )
 
@@ -120,4 +122,22 @@ func withoutRejected(res knowledge.Result, rejected string) knowledge.Result {
 		res.Decision = knowledge.Suggest // the runner-up was not confident enough to answer
 	}
 	return res
+}
+
+// elliptical is a short follow-up that names only what changes: "那手机上呢",
+// "mac呢", "如果是网页版呢". Group 1 is that part.
+var elliptical = regexp.MustCompile(`^(?:那么?|如果是|要是|换成)?(.{1,8}?)(?:上面|上|端|里)?呢[?？。!！\s]*$`)
+
+// expandFollowUp turns an elliptical follow-up right after an answer into the
+// full question: the one just answered with the new part added.
+func expandFollowUp(req *bot.Request, text string) (string, bool) {
+	m := elliptical.FindStringSubmatch(strings.TrimSpace(text))
+	if m == nil || recent(req, varAnswered) == "" {
+		return "", false
+	}
+	asked := req.Session.Var(varAsked)
+	if asked == "" {
+		return "", false
+	}
+	return asked + " " + m[1], true
 }

@@ -59,3 +59,15 @@ func TestBareNumbersAreErrorCodesOrNothing(t *testing.T) {
 		t.Fatalf("a bare number was logged as a gap: %+v", gaps)
 	}
 }
+
+// "手机呢" right after an answer asks the same question for 手机; on its own
+// it is too short to be a question.
+func TestEllipticalFollowUpReusesTheQuestion(t *testing.T) {
+	e := newEnv(t, nil, demoKB(t))
+	e.h.Say("u1", "vpn客户端怎么安装")
+	bottest.MustContain(t, e.h.SayText("u1", "那手机上呢？"), "VPN客户端怎么安装", "手机")
+	bottest.MustNotContain(t, e.h.SayText("u2", "手机呢"), "VPN客户端怎么安装")
+	if gaps, _ := e.fb.TopGaps(context.Background(), 5); len(gaps) != 0 {
+		t.Fatalf("follow-ups logged as gaps: %+v", gaps)
+	}
+}
