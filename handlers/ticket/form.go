@@ -92,14 +92,13 @@ func (s *Service) newForm() *bot.Form {
 	}
 }
 
-// kbYes and kbNo answer "这个能解决吗？". The form engine matches aliases
-// exactly (only the choice values ignore case), hence the spelled-out variants.
+// kbYes and kbNo answer "这个能解决吗？" (the form engine ignores case and
+// the punctuation phones add).
 var (
 	kbYes = []string{"能解决", "解决了", "已解决", "可以", "可以了", "好了", "好啦", "行", "行了", "有用",
-		"搞定", "搞定了", "没问题了", "是", "对", "yes", "Yes", "YES", "y", "Y"}
+		"搞定", "搞定了", "没问题了", "是", "对", "yes", "y"}
 	kbNo = []string{"不能解决", "解决不了", "没解决", "没有解决", "不行", "不行啊", "还是不行", "还是不行啊",
-		"不可以", "没用", "没有用", "没帮助", "不管用", "不好使", "没好", "还没好", "否", "不是",
-		"no", "No", "NO", "n", "N"}
+		"不可以", "没用", "没有用", "没帮助", "不管用", "不好使", "没好", "还没好", "否", "不是", "no", "n"}
 )
 
 func nonEmpty(in string) (string, string) {
