@@ -77,6 +77,11 @@ func (s *Service) photoOutsideDialog(ctx context.Context, req *bot.Request) ([]b
 	if len(imgs) == 0 {
 		return []bot.Reply{bot.Text("收到文件。目前我能处理文字消息和报修照片；需要报修请回复「报修」。")}, nil
 	}
+	if !canFile(req.Identity) {
+		// Keeping the photos and offering 报修 would only lead to the refusal.
+		return []bot.Reply{bot.Text("收到照片。您还没有加入任何项目，暂时无法在这里报修；如需工程师处理，请联系%s把您加入项目。"+
+			"使用问题可以直接用文字问我。", s.d.Contact)}, nil
+	}
 	pending := pendingPhotos(req)
 	for _, md := range imgs {
 		if len(pending) >= maxPendingPhotos {

@@ -104,3 +104,12 @@ func TestDescriptionNamingSystemPrefillsIt(t *testing.T) {
 	bottest.MustContain(t, out, "哪个系统或产品", "1. 腾讯会议")
 	bottest.MustNotContain(t, out, "登记系统或产品")
 }
+
+// Someone in no project who sends a photo is told at once they cannot file
+// here, instead of being offered 报修 and then refused.
+func TestPhotoFromSomeoneInNoProject(t *testing.T) {
+	e := newEnv(t)
+	out := bottest.PlainText(e.SendImage("stranger", []byte("photo of a jammed printer"), "image/jpeg"))
+	bottest.MustContain(t, out, "收到照片", "暂时无法在这里报修")
+	bottest.MustNotContain(t, out, "要用这些照片提交报修吗")
+}
