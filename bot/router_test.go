@@ -261,6 +261,9 @@ func TestSmallTalkIsAnsweredAsSuch(t *testing.T) {
 	bottest.MustContain(t, h.SayText("u1", "谢谢~"), "不客气")
 	bottest.MustContain(t, h.SayText("u1", "OK"), "有需要随时找我")
 	bottest.MustContain(t, h.SayText("u1", "拜拜"), "再见")
+	bottest.MustContain(t, h.SayText("u1", "👍"), "有需要随时找我")
+	bottest.MustContain(t, h.SayText("u1", "你是谁？"), "我是交付助手")
+	bottest.MustNotContain(t, h.SayText("u1", "？？"), "有需要随时找我")
 	bottest.MustContain(t, h.SayText("u1", "你好，会议怎么共享屏幕"), "点击会议底部的「共享屏幕」")
 	// Mid-form, "好的" is an answer to the form, not small talk.
 	h.Say("u2", "报修")

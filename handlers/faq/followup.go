@@ -35,11 +35,12 @@ var (
 var followUpPatterns = []string{
 	`^(?:试了|试过了?)?(?:还是|仍然|依然)?(?:不行|不可以|没用|没好|不好用|登不上|打不开|没反应)[啊呀哦呢的了。！!，,~～\s]*$`,
 	`^(?:好了|可以了|搞定了?|行了|成功了|弄好了|能用了)[啊呀哦呢的了。！!，,~～\s]*(?:谢谢|多谢|感谢)?[。！!~～\s]*$`,
+	`^(?:👍|👌)+[\x{1F3FB}-\x{1F3FF}\s]*$`,
 }
 
 func worked(text string) bool {
 	t := strings.TrimSpace(text)
-	for _, p := range []string{"好了", "可以了", "搞定", "行了", "成功了", "弄好了", "能用了"} {
+	for _, p := range []string{"好了", "可以了", "搞定", "行了", "成功了", "弄好了", "能用了", "👍", "👌"} {
 		if strings.HasPrefix(t, p) {
 			return true
 		}

@@ -22,6 +22,8 @@ func TestFollowUpWordsRateTheAnswerJustGiven(t *testing.T) {
 			bottest.MustContain(t, e.h.SayText("u2", "可以了，谢谢！"), "感谢反馈")
 			e.h.Say("u3", "腾讯会议怎么共享屏幕")
 			bottest.MustContain(t, e.h.SayText("u3", "没啥用，手机上找不到按钮"), "抱歉没帮上忙")
+			e.h.Say("u6", "腾讯会议怎么共享屏幕")
+			bottest.MustContain(t, e.h.SayText("u6", "👍"), "感谢反馈")
 			e.h.Say("u4", "腾讯会议怎么共享屏幕")
 			e.h.Clock.Advance(2 * time.Hour)
 			bottest.MustNotContain(t, e.h.SayText("u4", "还是不行"), "抱歉没帮上忙")
@@ -30,8 +32,8 @@ func TestFollowUpWordsRateTheAnswerJustGiven(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if fb.Useless != 2 || fb.Useful != 1 {
-				t.Fatalf("feedback = %+v, want 2 没用 (还是不行, 没啥用) and 1 有用 (可以了)", fb)
+			if fb.Useless != 2 || fb.Useful != 2 {
+				t.Fatalf("feedback = %+v, want 2 没用 (还是不行, 没啥用) and 2 有用 (可以了, 👍)", fb)
 			}
 		})
 	}
