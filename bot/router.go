@@ -250,7 +250,44 @@ func (r *Router) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		if err != nil {
 			return nil, fmt.Errorf("save session: %w", err)
 		}
+		r.offerChoicesTo(ctx, replies, now, log)
 		return replies, nil
+	}
+}
+
+// offerChoicesTo lets the people a card is sent to (an engineer told of a new
+// ticket, a reporter asked 问题解决了吗) answer it by number: the card becomes
+// the last list on their screen. Failing to record that only costs the numbers.
+func (r *Router) offerChoicesTo(ctx context.Context, replies []Reply, now time.Time, log *slog.Logger) {
+	last := map[string]Reply{}
+	var order []string
+	for _, rep := range replies {
+		if rep.To == "" {
+			continue
+		}
+		if _, seen := last[rep.To]; !seen {
+			order = append(order, rep.To)
+		}
+		last[rep.To] = rep
+	}
+	for _, to := range order {
+		values, labels := choicesOf([]Reply{{Card: last[to].Card}})
+		if len(values) == 0 {
+			continue
+		}
+		for attempt := 1; attempt <= maxSaveAttempts; attempt++ {
+			sess, err := r.opts.Sessions.Load(ctx, to)
+			if err == nil {
+				sess.Choices, sess.ChoiceLabels, sess.UpdatedAt = values, labels, now
+				if err = r.opts.Sessions.Save(ctx, sess); err == nil {
+					break
+				}
+			}
+			if !errors.Is(err, ErrConflict) || attempt == maxSaveAttempts {
+				log.Warn("could not record a notification's choices", "to", to, "err", err)
+				break
+			}
+		}
 	}
 }
 

@@ -46,6 +46,11 @@ func newHarness(t *testing.T, opts ...bottest.Option) *bottest.Harness {
 		r.Command([]string{"挑选"}, "", bot.HandlerFunc(func(context.Context, *bot.Request) ([]bot.Reply, error) {
 			return []bot.Reply{bot.CardReply(bot.Card{Title: "选一个", Buttons: []bot.Button{{Label: "甲", Value: "回声 甲"}, {Label: "乙", Value: "回声 乙"}}})}, nil
 		}))
+		r.Command([]string{"转给"}, "", bot.HandlerFunc(func(_ context.Context, req *bot.Request) ([]bot.Reply, error) {
+			card := bot.CardReply(bot.Card{Title: "请处理", Buttons: []bot.Button{{Label: "受理", Value: "回声 受理"}, {Label: "拒绝", Value: "回声 拒绝"}}})
+			card.To = req.Args()
+			return []bot.Reply{bot.Text("已转给%s", req.Args()), card}, nil
+		}))
 		r.Command([]string{"回声"}, "", bot.HandlerFunc(func(_ context.Context, req *bot.Request) ([]bot.Reply, error) {
 			return []bot.Reply{bot.Text("你选了%s", req.Args())}, nil
 		}))
@@ -310,4 +315,14 @@ func TestTypedLabelAnswersTheCard(t *testing.T) {
 	bottest.MustContain(t, h.SayText("u1", "乙"), "你选了乙")
 	h.Say("u1", "挑选")
 	bottest.MustContain(t, h.SayText("u1", "甲。"), "你选了甲")
+}
+
+// A card sent to someone else is the list on their screen: their "2" answers it.
+func TestNotifiedUserAnswersTheCardByNumber(t *testing.T) {
+	h := newHarness(t)
+	h.Say("u2", "挑选") // u2 had another list on screen
+	bottest.MustContain(t, h.SayText("u1", "转给 u2"), "已转给u2")
+	bottest.MustContain(t, h.SayText("u2", "2"), "你选了拒绝")
+	// The sender's own numbers are untouched by what they sent.
+	bottest.MustContain(t, h.SayText("u1", "1"), "没有对应的选项")
 }
