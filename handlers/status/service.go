@@ -56,7 +56,9 @@ func Register(r *bot.Router, d Deps) (*Service, error) {
 		return nil, errors.New("status: Registry is required")
 	}
 	s := New(d)
-	r.Command([]string{"进度", "项目进度", "项目状态"}, "查看项目进度（可加项目名）", s.cmd("status"))
+	// Mid-form too: a PM filing a 报修 who asks 进度 means the project, not the answer.
+	r.CommandMidForm([]string{"进度", "项目进度", "项目状态"}, "查看项目进度（可加项目名）", s.cmd("status"),
+		func(string) bool { return true })
 	r.Query([]string{"所有项目", "项目总览"}, "项目经理：所有项目一览", bot.HandlerFunc(s.portfolio))
 	r.Query([]string{"周报", "项目周报"}, "项目经理：我负责项目的周报", bot.HandlerFunc(s.digest))
 	r.Command([]string{"更新进度"}, "项目经理/工程师：更新阶段进度，如「更新进度 方案设计 80%」", s.cmd("progress"))
