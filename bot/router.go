@@ -551,7 +551,7 @@ func randomID() string {
 // ordinal reads "第2个" / "第 2 项" / "2号" as "2".
 func ordinal(t string) string {
 	t = strings.TrimSpace(strings.TrimPrefix(t, "第"))
-	for _, suffix := range []string{"个", "项", "条", "号", "种"} {
+	for _, suffix := range []string{"个", "项", "条", "号", "种", "颗星", "星"} {
 		if s, ok := strings.CutSuffix(t, suffix); ok {
 			return strings.TrimSpace(s)
 		}

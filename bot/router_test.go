@@ -295,6 +295,8 @@ func TestOutOfRangeNumberKeepsTheList(t *testing.T) {
 	h.Say("u1", "挑选")
 	bottest.MustContain(t, h.SayText("u1", "5"), "没有第 5 项，请回复 1–2 之间的序号。", "1. 甲", "2. 乙")
 	bottest.MustContain(t, h.SayText("u1", "第2个"), "你选了乙")
+	h.Say("u1", "挑选")
+	bottest.MustContain(t, h.SayText("u1", "2星"), "你选了乙") // a rating typed as stars
 	bottest.MustContain(t, h.SayText("u1", "7"), "序号「7」没有对应的选项")
 }
 
