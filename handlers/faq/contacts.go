@@ -41,10 +41,26 @@ func (rc RegistryContacts) Engineers(ctx context.Context, projectID string) ([]C
 	return out, nil
 }
 
+// PMContact names the project managers, for people in no project.
+func (rc RegistryContacts) PMContact() string { return rc.Registry.PMContact() }
+
+// inNoProject: the user is known and belongs to no project, so cannot file a
+// 报修 (offering it would end in a refusal). Unknown identity: not decided here.
+func inNoProject(req *bot.Request) bool {
+	return req.Identity != nil && len(req.Identity.Projects) == 0
+}
+
 // contact answers "联系项目工程师" with the engineers of the user's projects.
 func (h *Handler) contact(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
 	const general = "请联系您所在项目的实施工程师或项目经理；也可以回复「报修」提交工单，工程师会跟进处理。"
-	if h.opts.Contacts == nil || req.Identity == nil || len(req.Identity.Projects) == 0 {
+	if inNoProject(req) {
+		who := "项目经理"
+		if pc, ok := h.opts.Contacts.(interface{ PMContact() string }); ok && pc.PMContact() != "" {
+			who = pc.PMContact()
+		}
+		return []bot.Reply{bot.Text("您还没有加入任何项目，请联系%s把您加入项目，之后就能报修并看到负责的工程师。使用问题可以直接问我。", who)}, nil
+	}
+	if h.opts.Contacts == nil || req.Identity == nil {
 		return []bot.Reply{bot.Text(general)}, nil
 	}
 	var lines []string

@@ -139,7 +139,7 @@ func (h *Handler) Handle(ctx context.Context, req *bot.Request) ([]bot.Reply, er
 		return nil, bot.ErrNotHandled
 	}
 	h.logGap(ctx, req, q)
-	return []bot.Reply{noAnswerCard(q, false)}, nil
+	return []bot.Reply{noAnswerCard(q, false, !inNoProject(req))}, nil
 }
 
 // Answer implements bot.FAQ for dialog digressions and ticket deflection: only
@@ -250,14 +250,14 @@ func (h *Handler) record(ctx context.Context, req *bot.Request, id string, v kbs
 	if v == kbstore.Useful {
 		return []bot.Reply{bot.Text("感谢反馈，很高兴帮到您！")}, nil
 	}
+	buttons := []bot.Button{{Label: "换个说法再问", Value: CmdRephrase}, {Label: "报修", Value: ticketPrefix}, {Label: "联系项目工程师", Value: CmdContact}}
+	if inNoProject(req) {
+		buttons = []bot.Button{buttons[0], {Label: "联系项目经理", Value: CmdContact}}
+	}
 	return []bot.Reply{bot.CardReply(bot.Card{
 		Title:       "抱歉没帮上忙",
 		Description: "已记录您的反馈，知识库维护人员会改进这条回答。您也可以：",
-		Buttons: []bot.Button{
-			{Label: "换个说法再问", Value: CmdRephrase},
-			{Label: "报修", Value: ticketPrefix},
-			{Label: "联系项目工程师", Value: CmdContact},
-		},
+		Buttons:     buttons,
 	})}, nil
 }
 
@@ -274,7 +274,7 @@ func (h *Handler) noneOf(ctx context.Context, req *bot.Request) ([]bot.Reply, er
 		return h.rephrase(ctx, req)
 	}
 	h.logGap(ctx, req, q)
-	return []bot.Reply{noAnswerCard(q, true)}, nil
+	return []bot.Reply{noAnswerCard(q, true, !inNoProject(req))}, nil
 }
 
 func round2(x float64) float64 { return float64(int(x*100+0.5)) / 100 }

@@ -212,7 +212,13 @@ func TestContactEngineers(t *testing.T) {
 	staff := bottest.Person("c1", "张三", bottest.Member("p1", "一号项目", bot.RoleClientStaff, false))
 	e := newEnv(t, nil, demoKB(t), bottest.WithUsers(staff))
 	bottest.MustContain(t, e.h.SayText("c1", "联系项目工程师"), "一号项目：王工、李工")
-	bottest.MustContain(t, e.h.SayText("stranger", "联系工程师"), "请联系您所在项目的实施工程师")
+	// Someone in no project is sent to a PM, not told to file a 报修 they cannot file.
+	out := e.h.SayText("stranger", "联系工程师")
+	bottest.MustContain(t, out, "您还没有加入任何项目", "项目经理")
+	bottest.MustNotContain(t, out, "报修」提交")
+	out = e.h.SayText("stranger", "今天天气怎么样")
+	bottest.MustContain(t, out, "暂时没有找到答案", "联系项目经理")
+	bottest.MustNotContain(t, out, "2. 报修")
 	// What people type when they want a person.
 	for _, q := range []string{"转人工", "人工客服", "找工程师"} {
 		bottest.MustContain(t, e.h.SayText("c1", q), "一号项目：王工、李工")

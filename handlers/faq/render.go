@@ -113,12 +113,19 @@ func suggestCard(cands []knowledge.Candidate) bot.Reply {
 // noAnswerCard is the honest "no answer" with ways forward. afterChoices:
 // the user said none of the offered entries fits, so the KB has something
 // on the topic, just not this.
-func noAnswerCard(question string, afterChoices bool) bot.Reply {
+func noAnswerCard(question string, afterChoices, canFile bool) bot.Reply {
 	// Off-topic questions ("今天天气怎么样") land here too, so the promise is
 	// conditional: the gap log shows authors everything, they pick.
 	lead := "知识库里还没有「" + truncate(question, 40) + "」的答案。如果是项目相关的问题，我已记下，项目组会补充。"
 	if afterChoices {
 		lead = "知识库里没有与「" + truncate(question, 40) + "」更贴切的答案，我已记下，项目组会补充。"
+	}
+	if !canFile {
+		return bot.CardReply(bot.Card{
+			Title:       "暂时没有找到答案",
+			Description: lead + "您可以换个说法再问，或联系项目经理。",
+			Buttons:     []bot.Button{{Label: "换个说法", Value: CmdRephrase}, {Label: "联系项目经理", Value: CmdContact}},
+		})
 	}
 	return bot.CardReply(bot.Card{
 		Title:       "暂时没有找到答案",
