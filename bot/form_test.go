@@ -269,6 +269,16 @@ func TestFreeTextThatReadsLikeACorrection(t *testing.T) {
 	if other.State.Values["desc"] != "打印机一直卡纸出不来" {
 		t.Fatalf("new text: values %v", other.State.Values)
 	}
+	// A later field's correction that fits it is not silently taken as the
+	// description: the user is asked, and 1 fills 地点 and asks again.
+	later := play(f, says("1", "地点改成门诊3楼")...)
+	if later.State.Stage != bot.StageCorrectOrAnswer {
+		t.Fatalf("地点改成门诊3楼 at the description: stage %q, values %v", later.State.Stage, later.State.Values)
+	}
+	later = play(f, says("1", "地点改成门诊3楼", "1")...)
+	if later.State.Values["place"] != "门诊3楼" || later.State.Values["desc"] != "" || later.State.Slot != "desc" {
+		t.Fatalf("as correction: values %v, slot %q", later.State.Values, later.State.Slot)
+	}
 	// A plain correction at a step that is not free text still just corrects.
 	fix := play(f, says("1", "打印机卡纸了", "地点改成3楼")...)
 	if fix.State.Values["place"] != "3楼" {

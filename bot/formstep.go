@@ -272,7 +272,11 @@ func correctionOrAnswer(f *Form, st FormState, cur *Slot, text string) (FormStep
 	case target.Name == cur.Name: // "地点改成3楼" while asked for 地点
 		return applyCorrection(f, st, target, value), true
 	case !st.asked(target.Name):
-		return fill(f, st, cur, strings.TrimSpace(text)), true
+		// A later field: "电话改成静音后…" is no phone number, so it is the answer;
+		// "地点改成门诊3楼" fits 地点 as well, so the user is asked below.
+		if _, problem := answerSlot(target, value); problem != "" {
+			return fill(f, st, cur, strings.TrimSpace(text)), true
+		}
 	}
 	st.Back, st.Stage, st.Pending = StageFilling, StageCorrectOrAnswer, text
 	return say(f, st), true
