@@ -54,19 +54,26 @@ func invalid(format string, args ...any) error {
 // Apply applies c to p in place. The change date is c.Date for milestone moves and
 // the calendar date of c.At (in loc) for phase start/end dates. It also fills
 // c.Summary and, for a new risk, its ID (max existing + 1, so replay is stable).
+//
+// A new change (Seq 0, not yet in the log) must also keep the project coherent:
+// only the current phase can be completed, and a milestone cannot be moved to a
+// date before the day of the change. Changes read back from the log (Seq > 0)
+// skip those rules, so entries accepted before a rule existed still replay and
+// history is never rewritten.
 func Apply(p *Project, c *Change, loc *time.Location) error {
 	day := DateOf(c.At, loc)
+	strict := c.Seq == 0
 	switch c.Op {
 	case OpPhasePercent:
 		ph := p.Phase(c.Phase)
 		if ph == nil {
-			return invalid("没有阶段“%s”（阶段：%s）", c.Phase, strings.Join(PhaseNames, "、"))
+			return invalid("没有阶段「%s」（阶段：%s）", c.Phase, strings.Join(PhaseNames, "、"))
 		}
 		if c.Percent < 0 || c.Percent > 100 {
 			return invalid("完成度应在 0–100 之间")
 		}
 		if ph.Done() {
-			return invalid("阶段“%s”已于 %s 完成", c.Phase, ph.ActualEnd)
+			return invalid("阶段「%s」已于 %s 完成", c.Phase, ph.ActualEnd)
 		}
 		old := ph.Percent
 		ph.Percent = c.Percent
@@ -74,14 +81,21 @@ func Apply(p *Project, c *Change, loc *time.Location) error {
 			ph.ActualStart = day
 		}
 		c.Summary = fmt.Sprintf("%s 进度 %d%% → %d%%", c.Phase, old, c.Percent)
+		if c.Percent < old {
+			c.Summary = fmt.Sprintf("%s 进度回退：%d%% → %d%%", c.Phase, old, c.Percent)
+		}
 	case OpPhaseComplete:
 		idx := PhaseIndex(c.Phase)
 		ph := p.Phase(c.Phase)
 		if ph == nil || idx < 0 {
-			return invalid("没有阶段“%s”（阶段：%s）", c.Phase, strings.Join(PhaseNames, "、"))
+			return invalid("没有阶段「%s」（阶段：%s）", c.Phase, strings.Join(PhaseNames, "、"))
 		}
 		if ph.Done() {
-			return invalid("阶段“%s”已于 %s 完成", c.Phase, ph.ActualEnd)
+			return invalid("阶段「%s」已于 %s 完成", c.Phase, ph.ActualEnd)
+		}
+		if cur, curPh := p.CurrentPhase(); strict && cur >= 0 && curPh.Name != c.Phase {
+			return invalid("当前阶段是「%s」（%d%%），只能完成当前阶段，不能直接完成「%s」。请先「完成 %s」，再逐个推进",
+				curPh.Name, curPh.Percent, c.Phase, curPh.Name)
 		}
 		ph.Percent = 100
 		if ph.ActualStart == "" {
@@ -98,10 +112,13 @@ func Apply(p *Project, c *Change, loc *time.Location) error {
 	case OpMilestoneMove:
 		m := p.Milestone(c.Milestone)
 		if m == nil {
-			return invalid("没有里程碑“%s”（里程碑：%s）", c.Milestone, milestoneNames(p))
+			return invalid("没有里程碑「%s」（里程碑：%s）", c.Milestone, milestoneNames(p))
 		}
 		if c.Date == "" {
 			return invalid("缺少新日期")
+		}
+		if strict && c.Date < day {
+			return invalid("新日期 %s 早于今天（%s），里程碑不能改到过去的日期", c.Date, day)
 		}
 		old := m.Forecast
 		m.Forecast = c.Date
@@ -113,10 +130,10 @@ func Apply(p *Project, c *Change, loc *time.Location) error {
 	case OpMilestoneDone:
 		m := p.Milestone(c.Milestone)
 		if m == nil {
-			return invalid("没有里程碑“%s”（里程碑：%s）", c.Milestone, milestoneNames(p))
+			return invalid("没有里程碑「%s」（里程碑：%s）", c.Milestone, milestoneNames(p))
 		}
 		if m.Done {
-			return invalid("里程碑“%s”已完成", c.Milestone)
+			return invalid("里程碑「%s」已完成", c.Milestone)
 		}
 		m.Done = true
 		m.Forecast = day
@@ -145,7 +162,7 @@ func Apply(p *Project, c *Change, loc *time.Location) error {
 			return invalid("没有编号为 %d 的风险", c.RiskID)
 		}
 		if r.Closed {
-			return invalid("风险 #%d 已关闭", c.RiskID)
+			return invalid("风险 #%d 之前已经关闭，无需再关", c.RiskID)
 		}
 		r.Closed = true
 		c.Summary = fmt.Sprintf("关闭风险 #%d：%s", r.ID, r.Description)

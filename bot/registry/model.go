@@ -6,6 +6,7 @@
 package registry
 
 import (
+	"strings"
 	"time"
 
 	"deliverybot/bot"
@@ -40,6 +41,40 @@ const (
 	LevelMedium = "中"
 	LevelLow    = "低"
 )
+
+// levelWords maps the ways people name a risk level in chat to the level.
+var levelWords = map[string]string{
+	"高": LevelHigh, "高风险": LevelHigh, "高级": LevelHigh, "超高": LevelHigh, "很高": LevelHigh,
+	"极高": LevelHigh, "较高": LevelHigh, "偏高": LevelHigh, "非常高": LevelHigh, "特别高": LevelHigh,
+	"严重": LevelHigh, "非常严重": LevelHigh, "紧急": LevelHigh, "重大": LevelHigh, "高危": LevelHigh, "致命": LevelHigh, "重要": LevelHigh,
+	"中": LevelMedium, "中风险": LevelMedium, "中级": LevelMedium, "中等": LevelMedium, "一般": LevelMedium,
+	"普通": LevelMedium, "适中": LevelMedium,
+	"低": LevelLow, "低风险": LevelLow, "低级": LevelLow, "较低": LevelLow, "偏低": LevelLow, "很低": LevelLow,
+	"极低": LevelLow, "轻微": LevelLow, "轻": LevelLow, "次要": LevelLow,
+}
+
+// LevelOf maps a level word typed in chat (高, 超高, 严重, 一般, 轻微 …) to
+// LevelHigh, LevelMedium or LevelLow.
+func LevelOf(word string) (string, bool) {
+	l, ok := levelWords[word]
+	return l, ok
+}
+
+// levelRunes are the characters level words are made of.
+const levelRunes = "高中低超很极较偏非常特别严重紧急危致命一般普通适等级轻微次要度风险"
+
+// LooksLikeLevel reports a short word made only of level-like characters
+// ("中高", "特高"), which is meant as a level even when LevelOf does not know it.
+func LooksLikeLevel(word string) bool {
+	n := 0
+	for _, r := range word {
+		if !strings.ContainsRune(levelRunes, r) {
+			return false
+		}
+		n++
+	}
+	return n > 0 && n <= 4 && word != "风险"
+}
 
 // Priorities for SLA targets (and tickets).
 var Priorities = []string{"P1", "P2", "P3", "P4"}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"deliverybot/bot"
 	"deliverybot/bot/dates"
@@ -154,7 +155,7 @@ func findPhase(text string) (phase, rest string) {
 	return "", text
 }
 
-var rePercent = regexp.MustCompile(`(\d{1,3})\s*[%％]?\s*$`)
+var rePercent = regexp.MustCompile(`([-－−]?)\s*(\d{1,3})\s*[%％]?\s*$`)
 
 const updateHelp = "可用的更新指令：\n" +
 	"· 更新进度 方案设计 80%（不写阶段则为当前阶段）\n" +
@@ -173,7 +174,14 @@ func (s *Service) progress(ctx context.Context, req *bot.Request, args string, f
 	if m == nil {
 		return []bot.Reply{bot.Text("请写明阶段和完成度，例如「更新进度 方案设计 80%%」（不写阶段则更新当前阶段）。阶段：%s", strings.Join(registry.PhaseNames, "、"))}, nil
 	}
-	pct, _ := strconv.Atoi(rest[m[2]:m[3]])
+	pct, _ := strconv.Atoi(rest[m[4]:m[5]])
+	if m[3] > m[2] { // a minus sign: "-10%" is not "10%"
+		example := phase
+		if example == "" {
+			example = "方案设计"
+		}
+		return []bot.Reply{bot.Text("完成度不能是负数（您写的是 -%d%%）。要调低进度，请直接写新的完成度，例如「更新进度 %s 50%%」。", pct, example)}, nil
+	}
 	if pct > 100 {
 		return []bot.Reply{bot.Text("完成度应在 0–100 之间，您写的是 %d%%。", pct)}, nil
 	}
@@ -213,19 +221,19 @@ func (s *Service) complete(ctx context.Context, req *bot.Request, args string, f
 }
 
 var (
-	reMove = regexp.MustCompile(`^(.*?)\s*(?:延期到|延期至|推迟到|推迟至|延到|改到|改为|调整到|调整为|提前到|提前至)\s*(\S+)\s*(?:(?:原因|因为)[:：]?\s*(.*))?$`)
+	reMove = regexp.MustCompile(`^(.*?)\s*(延期到|延期至|推迟到|推迟至|延到|改到|改为|调整到|调整为|提前到|提前至)\s*(\S+)\s*(?:(?:原因|因为)[:：]?\s*(.*))?$`)
 	reDone = regexp.MustCompile(`^(.*?)\s*(?:已完成|完成|已达成|达成)$`)
 )
 
 func (s *Service) milestone(ctx context.Context, req *bot.Request, args string, fixed *registry.Project) ([]bot.Reply, error) {
 	c := registry.Change{}
-	var name string
+	var name, verb string
 	if m := reMove.FindStringSubmatch(args); m != nil {
-		d, err := dates.Normalise(m[2], req.Now, s.d.Registry.Location())
+		d, err := dates.Normalise(m[3], req.Now, s.d.Registry.Location())
 		if err != nil {
-			return []bot.Reply{bot.Text("没看懂日期「%s」。可以写 2026-12-20、12月20日、下周五 或 明天。", m[2])}, nil
+			return []bot.Reply{bot.Text("没看懂日期「%s」。可以写 2026-12-20、12月20日、下周五 或 明天。", m[3])}, nil
 		}
-		name, c.Op, c.Date, c.Reason = m[1], registry.OpMilestoneMove, registry.Date(d), clip(strings.TrimSpace(m[3]), 200)
+		name, verb, c.Op, c.Date, c.Reason = m[1], m[2], registry.OpMilestoneMove, registry.Date(d), clip(strings.TrimSpace(m[4]), 200)
 	} else if m := reDone.FindStringSubmatch(args); m != nil {
 		name, c.Op = m[1], registry.OpMilestoneDone
 	} else {
@@ -241,7 +249,32 @@ func (s *Service) milestone(ctx context.Context, req *bot.Request, args string, 
 		return replies, err
 	}
 	c.Project = p.ID
+	if msg := s.moveDirection(req, p, c, verb); msg != "" {
+		return []bot.Reply{bot.Text("%s", msg)}, nil
+	}
 	return s.apply(ctx, req, c)
+}
+
+// moveDirection checks a milestone move against the verb used: 延期 must be later
+// than the current forecast and 提前 earlier; 改到/调整到 may go either way. A move
+// to the forecast itself changes nothing and is not logged. Unknown milestones and
+// dates before today are left to Apply, which explains them.
+func (s *Service) moveDirection(req *bot.Request, p *registry.Project, c registry.Change, verb string) string {
+	m := p.Milestone(c.Milestone)
+	if m == nil || m.Forecast == "" || c.Date < registry.DateOf(req.Now, s.d.Registry.Location()) {
+		return ""
+	}
+	switch {
+	case c.Date == m.Forecast:
+		return fmt.Sprintf("「%s」里程碑「%s」的预计日期已经是 %s，没有变化，未记入项目日志。", p.Name, m.Name, m.Forecast)
+	case strings.HasPrefix(verb, "提前") && c.Date > m.Forecast:
+		return fmt.Sprintf("「%s」的里程碑「%s」当前预计 %s，「%s」%s 比它还晚，不是提前。如果是延期，请写「里程碑 %s 延期到 %s」。",
+			p.Name, m.Name, m.Forecast, verb, c.Date, m.Name, c.Date)
+	case !strings.HasPrefix(verb, "提前") && !strings.HasPrefix(verb, "改") && !strings.HasPrefix(verb, "调整") && c.Date < m.Forecast:
+		return fmt.Sprintf("「%s」的里程碑「%s」当前预计 %s，「%s」%s 比它还早，不是延期。如果是提前，请写「里程碑 %s 提前到 %s」。",
+			p.Name, m.Name, m.Forecast, verb, c.Date, m.Name, c.Date)
+	}
+	return ""
 }
 
 var reOwner = regexp.MustCompile(`\s*(?:负责人|责任人)[:：]?\s*(\S+)`)
@@ -262,11 +295,16 @@ func (s *Service) addRisk(ctx context.Context, req *bot.Request, args string, fi
 		r.Owner = owner
 		text = strings.TrimSpace(strings.Replace(text, m[0], "", 1))
 	}
-	for _, lv := range []string{"高风险", "中风险", "低风险", "高", "中", "低"} {
-		if rest, ok := strings.CutPrefix(text, lv); ok && (len(lv) > 3 || strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, "：") || strings.HasPrefix(rest, ":")) {
-			r.Level, text = lv[:3], strings.TrimLeft(rest, " :：")
-			break
+	level, text, unknown := splitLevel(text)
+	if unknown != "" {
+		example := text
+		if example == "" {
+			example = "测试服务器未到位"
 		}
+		return []bot.Reply{bot.Text("没看懂风险等级「%s」。请问是 高、中 还是 低？请重新发送，例如「新增风险 高 %s」。", unknown, example)}, nil
+	}
+	if level != "" {
+		r.Level = level
 	}
 	r.Description = clip(strings.TrimSpace(text), 300)
 	if r.Description == "" {
@@ -277,6 +315,30 @@ func (s *Service) addRisk(ctx context.Context, req *bot.Request, args string, fi
 		return replies, err
 	}
 	return s.apply(ctx, req, registry.Change{Project: p.ID, Op: registry.OpRiskAdd, Risk: &r})
+}
+
+// splitLevel takes a leading risk level off a 新增风险 text: a known level word
+// ("高", "超高", "严重", "一般", "轻微" …) followed by a space or colon, or "高风险"
+// glued to the description. A first word that looks like a level but is not a
+// known one ("中高") comes back as unknown so the user is asked. Without a level
+// word, level is "" and text is unchanged.
+func splitLevel(text string) (level, rest, unknown string) {
+	word, after := text, ""
+	if i := strings.IndexFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == ':' || r == '：' }); i >= 0 {
+		word, after = text[:i], strings.TrimLeftFunc(text[i:], func(r rune) bool { return unicode.IsSpace(r) || r == ':' || r == '：' })
+	}
+	if lv, ok := registry.LevelOf(word); ok {
+		return lv, after, ""
+	}
+	if registry.LooksLikeLevel(word) {
+		return "", after, word
+	}
+	for _, lv := range []string{registry.LevelHigh, registry.LevelMedium, registry.LevelLow} {
+		if rest, ok := strings.CutPrefix(text, lv+"风险"); ok {
+			return lv, strings.TrimLeft(rest, " :："), ""
+		}
+	}
+	return "", text, ""
 }
 
 var reRiskID = regexp.MustCompile(`^(.*?)\s*[#＃]?(\d+)\s*$`)
@@ -304,7 +366,7 @@ func riskNotOpen(p *registry.Project, n int, r *registry.Risk) string {
 	if r == nil {
 		fmt.Fprintf(&b, "「%s」没有编号为 %d 的风险。", p.Name, n)
 	} else {
-		fmt.Fprintf(&b, "「%s」的风险 #%d 已关闭。", p.Name, n)
+		fmt.Fprintf(&b, "「%s」的风险 #%d 之前已经关闭，无需再关。", p.Name, n)
 	}
 	open := 0
 	for _, x := range p.Risks {

@@ -218,7 +218,7 @@ func TestUpdateThenStatusAndAudit(t *testing.T) {
 
 func TestUpdateAmbiguousProjectResumesAfterChoice(t *testing.T) {
 	e := newEnv(t, Deps{})
-	out := e.h.Say("demo", "里程碑 上线 延期到 12月20日 原因 客户要求")
+	out := e.h.Say("demo", "里程碑 上线 提前到 12月20日 原因 客户要求")
 	if len(out) != 1 || out[0].Card == nil {
 		t.Fatalf("want project choice, got %s", bottest.PlainText(out))
 	}
@@ -306,7 +306,7 @@ func TestBadUpdateInputGetsHelp(t *testing.T) {
 		"更新进度 方案设计 80%":         "已于 2026-10-16 完成",
 		"更新进度 环境搭建与测试 120%":     "0–100",
 		"里程碑 上线 延期到 下辈子":        "没看懂日期",
-		"里程碑 验收 延期到 12月20日":     "没有里程碑“验收”",
+		"里程碑 验收 延期到 12月20日":     "没有里程碑「验收」",
 		"关闭风险 9":                "没有编号为 9 的风险",
 		"关闭风险":                  "请写明风险编号",
 		"新增风险":                  "请写明风险内容",
@@ -323,7 +323,7 @@ func TestBadUpdateInputGetsHelp(t *testing.T) {
 	out := e.h.SayText("demo", "关闭风险 9")
 	bottest.MustContain(t, out, "未关闭的风险：", "#1", "回复「关闭风险 编号」")
 	bottest.MustContain(t, e.h.SayText("demo", "关闭风险 1"), "关闭风险 #1")
-	bottest.MustContain(t, e.h.SayText("demo", "关闭风险 1"), "风险 #1 已关闭")
+	bottest.MustContain(t, e.h.SayText("demo", "关闭风险 1"), "风险 #1 之前已经关闭，无需再关")
 }
 
 func TestPortfolioWorstFirst(t *testing.T) {
