@@ -72,3 +72,48 @@ func TestPhoneInPeoplesWords(t *testing.T) {
 	e.say(reporter, "一般")
 	bottest.MustContain(t, e.say(reporter, "明天再说"), "电话号码格式不对")
 }
+
+// A filing started from a photo asks for the system first; people describe
+// the fault there. The text is kept as the description, not thrown away as an
+// unknown system, and the system is asked again unless the text names one.
+func TestDescriptionAtSystemStepIsKept(t *testing.T) {
+	e := newEnv(t)
+	bottest.MustContain(t, bottest.PlainText(e.SendImage(reporter, []byte("photo of the login page"), "image/jpeg")), "提交报修")
+	bottest.MustContain(t, e.say(reporter, "报修"), "已附上您刚才发送的 1 张照片", "哪个系统或产品")
+	out := e.say(reporter, "扫码登录还是失败")
+	bottest.MustContain(t, out, "已把「扫码登录还是失败」记为问题描述", "哪个系统或产品")
+	bottest.MustNotContain(t, out, "不在本项目的系统列表里")
+	out = e.say(reporter, "企微")
+	bottest.MustContain(t, out, "位置或部门")
+	bottest.MustNotContain(t, out, "请描述")
+	for _, a := range []string{"跳过", "仅我", "一般", "跳过"} {
+		out = e.say(reporter, a)
+	}
+	bottest.MustContain(t, out, "请确认", "系统或产品：企业微信", "问题描述：扫码登录还是失败")
+
+	// The description names a system: both are taken.
+	e = newEnv(t)
+	e.say(reporter, "报修")
+	out = e.say(reporter, "企业微信扫码登录还是失败")
+	bottest.MustContain(t, out, "记为问题描述，系统或产品登记为「企业微信」", "位置或部门")
+
+	// …and the KB is searched with it, as for a description typed at its step.
+	e = newEnv(t)
+	e.say(reporter, "报修")
+	bottest.MustContain(t, e.say(reporter, "打印机驱动一直装不上"), "登记为「打印机」", "软件中心", "这个能解决吗")
+	e = newEnv(t)
+	e.say(reporter, "报修")
+	bottest.MustContain(t, e.say(reporter, "vpn一直连不上"), "记为问题描述", "哪个系统或产品")
+	bottest.MustContain(t, e.say(reporter, "其他"), "华东节点", "这个能解决吗")
+
+	// A thing's name is no description: the usual misses, then 其他（…）.
+	e = newEnv(t)
+	e.say(reporter, "报修")
+	bottest.MustContain(t, e.say(reporter, "护士站那台电脑"), "不在本项目的系统列表里")
+	bottest.MustContain(t, e.say(reporter, "就是护士站那台电脑"), "先按「其他」登记", "请描述")
+
+	// A description already given: an unlisted answer is a miss as before.
+	e = newEnv(t)
+	bottest.MustContain(t, e.say(reporter, "报修 三楼那台机器卡纸了"), "哪个系统或产品")
+	bottest.MustContain(t, e.say(reporter, "扫码登录还是失败"), "不在本项目的系统列表里")
+}

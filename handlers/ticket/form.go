@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"deliverybot/bot"
 )
@@ -36,6 +39,7 @@ const (
 	dataTitle    = "sim_title" // its title
 	dataPriority = "priority"
 	dataMisses   = "product_misses" // answers at the system step that matched no listed system
+	dataDescLate = "desc_late"      // "1": the description was typed at the system step; KB and similar wait for the system
 	thumbPrefix  = "thumb:"         // thumb:<photo ref> → thumbnail ref
 )
 
@@ -168,7 +172,7 @@ func (s *Service) afterSlot(ctx context.Context, req *bot.Request, st *bot.FormS
 	case slotProject:
 		return s.afterProject(ctx, st)
 	case slotProduct:
-		return afterProduct(st), false, nil
+		return s.afterProduct(ctx, req, st)
 	case slotDesc:
 		return s.afterDesc(ctx, req, st)
 	case slotKB:
@@ -285,28 +289,74 @@ func namedProduct(products []string, desc string) (string, bool) {
 	return out[0], true
 }
 
-func afterProduct(st *bot.FormState) []bot.Reply {
+// afterProduct resolves the system from the list. An unlisted answer that
+// describes the fault ("扫码登录还是失败", common when the filing started from a
+// photo) is the description, not a wrong system: it is kept as such and the
+// system is asked again, unless the description names one. Other unlisted
+// answers are misses; the second is filed as 其他 with the user's words.
+func (s *Service) afterProduct(ctx context.Context, req *bot.Request, st *bot.FormState) ([]bot.Reply, bool, error) {
 	opts := lines(st.Data[dataProducts])
 	if len(opts) == 0 {
-		return nil
+		return nil, false, nil
 	}
 	answer := strings.TrimSpace(st.Values[slotProduct])
 	v, ok := pickOption(opts, answer, nil)
 	if ok {
 		st.Values[slotProduct] = v
 		delete(st.Data, dataMisses)
-		return nil
+		return s.lateDesc(ctx, req, st)
+	}
+	if st.Values[slotDesc] == "" && readsAsDescription(answer) {
+		st.Values[slotDesc] = answer
+		st.Order = append(st.Order, slotDesc)
+		if v, ok := namedProduct(slices.DeleteFunc(slices.Clone(opts), func(o string) bool { return o == "其他" }), answer); ok {
+			st.Values[slotProduct] = v
+			lead := bot.Text("已把「%s」记为问题描述，系统或产品登记为「%s」，不对的话可以在最后确认时修改。", answer, v)
+			extra, end, err := s.afterDesc(ctx, req, st)
+			return append([]bot.Reply{lead}, extra...), end, err
+		}
+		st.Data[dataDescLate] = "1"
+		unask(st, slotProduct)
+		return []bot.Reply{bot.Text("已把「%s」记为问题描述。还需要知道是哪个系统或产品出了问题，请从列表中选择；都不是请选「其他」。", answer)}, false, nil
 	}
 	// The second miss is taken as 其他 with the user's words kept: people who
 	// do not know which listed system it is should not be stuck at this step.
 	if st.Data[dataMisses] != "" {
 		delete(st.Data, dataMisses)
 		st.Values[slotProduct] = "其他（" + shorten(answer, 20) + "）"
-		return []bot.Reply{bot.Text("「%s」不在本项目的系统列表里，先按「其他」登记，工程师受理时会再确认。", answer)}
+		return s.lateDesc(ctx, req, st, bot.Text("「%s」不在本项目的系统列表里，先按「其他」登记，工程师受理时会再确认。", answer))
 	}
 	st.Data[dataMisses] = "1"
 	unask(st, slotProduct)
-	return []bot.Reply{bot.Text("「%s」不在本项目的系统列表里，请从列表中选择；都不是请选「其他」。", answer)}
+	return []bot.Reply{bot.Text("「%s」不在本项目的系统列表里，请从列表中选择；都不是请选「其他」。", answer)}, false, nil
+}
+
+// lateDesc runs the description's searches (KB, similar tickets) once the
+// system is known, when the description came first at the system step.
+func (s *Service) lateDesc(ctx context.Context, req *bot.Request, st *bot.FormState, lead ...bot.Reply) ([]bot.Reply, bool, error) {
+	out := lead
+	if st.Data[dataDescLate] == "" {
+		return out, false, nil
+	}
+	delete(st.Data, dataDescLate)
+	if st.Values[slotDesc] == "" {
+		return out, false, nil
+	}
+	extra, end, err := s.afterDesc(ctx, req, st)
+	return append(out, extra...), end, err
+}
+
+// minDescAtProduct is the shortest text at the system step read as a description.
+const minDescAtProduct = 6
+
+// symptomRe spots words that describe a fault rather than name a system.
+var symptomRe = regexp.MustCompile(strings.Join(faultPatterns, "|") +
+	`|失败|不行|不了|不上|不到|不出|不动|不通|不能|没法|无法|错误|异常|失灵|很慢|太慢|变慢|卡顿|提示|白屏|乱码|掉线|断了|断网|没网|没声音|没有声音|没反应|收不到|发不出|进不去|看不到|找不到|丢了|没了|不见了`)
+
+// readsAsDescription reports an unlisted answer at the system step that
+// describes a fault ("扫码登录还是失败") rather than naming a thing ("护士站那台电脑").
+func readsAsDescription(answer string) bool {
+	return utf8.RuneCountInString(answer) >= minDescAtProduct && symptomRe.MatchString(answer)
 }
 
 // afterDesc searches the KB and the reporter's recent tickets with the description.
