@@ -185,8 +185,10 @@ func TestScriptStatusAmbiguousNameOffersChoice(t *testing.T) {
 func TestScriptStatusPMUpdatesAndAudit(t *testing.T) {
 	isolateRedis(t)
 	dir := t.TempDir()
-	friday := nextWeekFriday(t, time.Now())
-	out := chat(t, dir, script(t, "status_updates", nil), "--user", "demo")
+	// A 延期 must land after 锦绣's forecast (2026-12-18) and not in the past:
+	// next week's Friday once it is later, a fixed later date until then.
+	friday := max(nextWeekFriday(t, time.Now()), "2026-12-25")
+	out := chat(t, dir, script(t, "status_updates", map[string]string{"DATE": friday}), "--user", "demo")
 	ts := turns(out)
 	if len(ts) != 4 {
 		t.Fatalf("want 3 user switches, got %d:\n%s", len(ts)-1, out)
