@@ -198,11 +198,35 @@ func (s *Service) inProgress(ctx context.Context, req *bot.Request, args string)
 	})
 }
 
+// resolve marks a ticket 已解决 for the reporter to confirm. On a ticket already
+// resolved, 解决 with an explanation adds the 处理说明 (forgotten the first time)
+// and tells the reporter; the status and its clocks are unchanged.
 func (s *Service) resolve(ctx context.Context, req *bot.Request, args string) ([]bot.Reply, error) {
-	t, _, err := s.run(ctx, req, args, change{verb: "标记为已解决", to: ticketstore.StatusResolved,
-		from: workable, allow: s.engineerOnly("解决"),
+	_, note := splitID(args)
+	from := workable
+	if note != "" {
+		from = append(slices.Clone(workable), ticketstore.StatusResolved)
+	}
+	supplement := false
+	t, _, err := s.run(ctx, req, args, change{verb: "标记为已解决", to: ticketstore.StatusResolved, from: from,
+		allow: func(ident *bot.Identity, uid string, t *ticketstore.Ticket) error {
+			if err := s.engineerOnly("解决")(ident, uid, t); err != nil {
+				return err
+			}
+			if t.Status == ticketstore.StatusResolved && note == "" {
+				return denial(fmt.Sprintf("工单 %s 已标记为已解决，正在等提交人确认。要补充处理说明请回复：解决 %s 处理说明", t.ID, t.ID))
+			}
+			return nil
+		},
 		apply: func(t *ticketstore.Ticket, req *bot.Request) ticketstore.Event {
-			_, note := splitID(args)
+			if supplement = t.Status == ticketstore.StatusResolved; supplement {
+				if t.Resolution == "" {
+					t.Resolution = note
+				} else {
+					t.Resolution += "；" + note
+				}
+				return ticketstore.Event{Kind: ticketstore.EventResolution, Text: note}
+			}
 			t.Resolution, t.ResolvedAt = note, req.Now
 			if t.RespondedAt.IsZero() {
 				t.RespondedAt = req.Now
@@ -213,11 +237,22 @@ func (s *Service) resolve(ctx context.Context, req *bot.Request, args string) ([
 			return ticketstore.Event{Text: note}
 		}})
 	return s.reply(t, err, "解决 BX-20261126-0001 已更换硒鼓", func(t *ticketstore.Ticket) []bot.Reply {
-		out := []bot.Reply{bot.Text("工单 %s 已标记为已解决，等待提交人确认。", t.ID)}
+		var out []bot.Reply
+		switch {
+		case supplement:
+			out = append(out, bot.Text("已补充工单 %s 的处理说明：%s\n工单仍在等提交人确认。", t.ID, note))
+		case note == "":
+			out = append(out, bot.Text("工单 %s 已标记为已解决，等待提交人确认。没有写处理说明，可以回复「解决 %s 处理说明」补上，提交人会收到。", t.ID, t.ID))
+		default:
+			out = append(out, bot.Text("工单 %s 已标记为已解决，等待提交人确认。", t.ID))
+		}
 		if t.Reporter == req.UserID() {
 			return out
 		}
 		desc := fmt.Sprintf("您的工单 %s「%s」已由%s处理完成。", t.ID, t.Title, s.name(req.UserID()))
+		if supplement {
+			desc = fmt.Sprintf("%s补充了工单 %s「%s」的处理说明。", s.name(req.UserID()), t.ID, t.Title)
+		}
 		if t.Resolution != "" {
 			desc += "\n处理说明：" + t.Resolution
 		}
@@ -240,8 +275,14 @@ func (s *Service) transfer(ctx context.Context, req *bot.Request, args string) (
 				return err
 			}
 			var err error
-			target, err = s.engineerOf(ctx, t.Project, who)
-			return err
+			if target, err = s.engineerOf(ctx, t.Project, who); err != nil {
+				return err
+			}
+			if target == t.Assignee {
+				// Nothing changes: no event, no second notification.
+				return denial(fmt.Sprintf("该工单已由%s处理。", s.name(target)))
+			}
+			return nil
 		},
 		apply: func(t *ticketstore.Ticket, req *bot.Request) ticketstore.Event {
 			from := t.Assignee

@@ -5,6 +5,7 @@ import (
 
 	"deliverybot/bot/bottest"
 	"deliverybot/handlers/ticket"
+	"deliverybot/handlers/ticket/ticketstore"
 )
 
 // toImpact files up to the 影响范围 step.
@@ -116,4 +117,55 @@ func TestDescriptionAtSystemStepIsKept(t *testing.T) {
 	e = newEnv(t)
 	bottest.MustContain(t, e.say(reporter, "报修 三楼那台机器卡纸了"), "哪个系统或产品")
 	bottest.MustContain(t, e.say(reporter, "扫码登录还是失败"), "不在本项目的系统列表里")
+}
+
+// 解决 without an explanation can be followed by one: it is recorded in the
+// history and the reporter reads it. 项目工单 shows the ticket waiting for
+// the reporter's confirmation instead of saying nothing is open.
+func TestResolutionExplanationAddedAfterwards(t *testing.T) {
+	e := newEnv(t)
+	id := e.file(reporter, "三楼打印机又卡纸了")
+	bottest.MustContain(t, e.say(engineer, "解决 "+id), "等待提交人确认", "解决 "+id+" 处理说明")
+	e.inbox(reporter)
+	bottest.MustContain(t, e.say(engineer, "解决 "+id), "已标记为已解决", "解决 "+id+" 处理说明")
+
+	out := e.say(engineer, "解决 "+id+" 更换了搓纸轮")
+	bottest.MustContain(t, out, "已补充工单 "+id+" 的处理说明：更换了搓纸轮")
+	bottest.MustNotContain(t, out, "不能")
+	bottest.MustContain(t, e.inbox(reporter), "刘洋补充了工单 "+id, "处理说明：更换了搓纸轮", "解决了")
+	tk := e.ticket(id)
+	if tk.Status != ticketstore.StatusResolved || tk.Resolution != "更换了搓纸轮" {
+		t.Fatalf("status %s resolution %q", tk.Status, tk.Resolution)
+	}
+	bottest.MustContain(t, e.say(engineer, "工单 "+id), "处理说明：更换了搓纸轮", "补充处理说明：更换了搓纸轮")
+
+	out = e.say(pm, "项目工单")
+	bottest.MustContain(t, out, "华东医院 没有待处理的工单。", "等待提交人确认的工单（1 个）", id, "已解决(待确认)")
+	bottest.MustNotContain(t, out, "华东医院 没有未完成的工单")
+
+	// Once confirmed it is no longer listed; nor can the explanation change.
+	bottest.MustContain(t, e.say(reporter, "解决了 "+id), "非常满意")
+	bottest.MustContain(t, e.say(pm, "项目工单"), "华东医院 没有未完成的工单。")
+	bottest.MustContain(t, e.say(engineer, "解决 "+id+" 又换了一次"), "不能")
+}
+
+// 转派 to whoever already handles the ticket changes nothing and tells nobody.
+func TestTransferToCurrentAssignee(t *testing.T) {
+	e := newEnv(t)
+	id := e.file(reporter, "三楼打印机又卡纸了")
+	bottest.MustContain(t, e.say(engineer, "转派 "+id+" 赵磊"), "已将工单 "+id+" 转派给赵磊")
+	e.inbox(engineer2)
+	e.inbox(reporter)
+	before := len(e.ticket(id).History)
+
+	out := e.say(engineer, "转派 "+id+" 赵磊")
+	bottest.MustContain(t, out, "该工单已由赵磊处理")
+	bottest.MustNotContain(t, out, "已将工单")
+	if got := e.inbox(engineer2) + e.inbox(reporter); got != "" {
+		t.Fatalf("notified again: %q", got)
+	}
+	if tk := e.ticket(id); len(tk.History) != before || tk.Assignee != engineer2 {
+		t.Fatalf("ticket changed: assignee %s, %d events (was %d)", tk.Assignee, len(tk.History), before)
+	}
+	bottest.MustContain(t, e.say(engineer2, "转派 "+id+" zhaolei"), "该工单已由赵磊处理")
 }

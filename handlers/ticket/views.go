@@ -141,6 +141,8 @@ func (s *Service) eventLine(e ticketstore.Event) string {
 		what = "评分 " + e.Text
 	case ticketstore.EventEscalated:
 		what = "SLA 升级：" + e.Text
+	case ticketstore.EventResolution:
+		what = "补充处理说明：" + e.Text
 	}
 	actor := "系统"
 	if e.Actor != "" {
@@ -174,7 +176,8 @@ func (s *Service) detailButtons(t *ticketstore.Ticket, req *bot.Request) []bot.B
 	return out
 }
 
-// projectTickets lists the open tickets of the projects where the user is PM or engineer.
+// projectTickets lists the open tickets of the projects where the user is PM
+// or engineer, and those resolved but waiting for the reporter's confirmation.
 func (s *Service) projectTickets(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
 	var b strings.Builder
 	staff := false
@@ -184,14 +187,19 @@ func (s *Service) projectTickets(ctx context.Context, req *bot.Request) ([]bot.R
 				continue
 			}
 			staff = true
-			list, err := s.d.Store.List(ctx, ticketstore.Filter{Project: m.ProjectID, OpenOnly: true, Limit: listLimit})
+			open, err := s.d.Store.List(ctx, ticketstore.Filter{Project: m.ProjectID, OpenOnly: true, Limit: listLimit})
+			if err != nil {
+				return nil, err
+			}
+			waiting, err := s.d.Store.List(ctx, ticketstore.Filter{Project: m.ProjectID, Status: ticketstore.StatusResolved,
+				Limit: listLimit})
 			if err != nil {
 				return nil, err
 			}
 			if b.Len() > 0 {
 				b.WriteString("\n\n")
 			}
-			b.WriteString(s.projectSection(m.ProjectName, list))
+			b.WriteString(s.projectSection(m.ProjectName, open, waiting))
 		}
 	}
 	if !staff {
@@ -200,16 +208,27 @@ func (s *Service) projectTickets(ctx context.Context, req *bot.Request) ([]bot.R
 	return []bot.Reply{{Text: b.String()}}, nil
 }
 
-// projectSection lists one project's open tickets; an empty list says so rather
-// than ending on a heading with nothing under it.
-func (s *Service) projectSection(project string, list []*ticketstore.Ticket) string {
-	if len(list) == 0 {
-		return project + " 没有未完成的工单。"
-	}
+// projectSection lists one project's open tickets, then those waiting for the
+// reporter's confirmation; an empty list says so rather than ending on a
+// heading with nothing under it.
+func (s *Service) projectSection(project string, open, waiting []*ticketstore.Ticket) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s 未完成的工单（%d 个）：", project, len(list))
-	for _, t := range list {
-		b.WriteString("\n" + s.line(t) + " 处理人：" + s.name(t.Assignee))
+	switch {
+	case len(open) == 0 && len(waiting) == 0:
+		return project + " 没有未完成的工单。"
+	case len(open) == 0:
+		b.WriteString(project + " 没有待处理的工单。")
+	default:
+		fmt.Fprintf(&b, "%s 未完成的工单（%d 个）：", project, len(open))
+		for _, t := range open {
+			b.WriteString("\n" + s.line(t) + " 处理人：" + s.name(t.Assignee))
+		}
+	}
+	if len(waiting) > 0 {
+		fmt.Fprintf(&b, "\n%s 已解决、等待提交人确认的工单（%d 个）：", project, len(waiting))
+		for _, t := range waiting {
+			b.WriteString("\n" + s.line(t) + " 处理人：" + s.name(t.Assignee))
+		}
 	}
 	return b.String()
 }

@@ -72,6 +72,8 @@ const (
 	EventNudged      = "nudged"
 	EventRated       = "rated"
 	EventEscalated   = "escalated"
+	// EventResolution is a 处理说明 added to a ticket already resolved.
+	EventResolution = "resolution"
 )
 
 // Event is one entry of the append-only history.
