@@ -6,6 +6,7 @@ import (
 
 	"deliverybot/bot"
 	"deliverybot/bot/bottest"
+	"deliverybot/handlers/ticket/ticketstore"
 )
 
 // filingFAQ is an FAQ stage like the real one: an answer, or a "no answer" card
@@ -112,4 +113,22 @@ func TestPhotoFromSomeoneInNoProject(t *testing.T) {
 	out := bottest.PlainText(e.SendImage("stranger", []byte("photo of a jammed printer"), "image/jpeg"))
 	bottest.MustContain(t, out, "收到照片", "暂时无法在这里报修")
 	bottest.MustNotContain(t, out, "要用这些照片提交报修吗")
+}
+
+// 问题解决了吗 answered in the reporter's own words: "好了，可以用了" closes,
+// "还是不行，…" reopens with the words as the reason; with nothing waiting the
+// words are not taken as a confirmation.
+func TestNaturalAnswersToResolvedQuestion(t *testing.T) {
+	e := newEnv(t)
+	id := e.file(reporter, "三楼打印机又卡纸了")
+	e.say(engineer, "受理 "+id)
+	e.say(engineer, "解决 "+id+" 更换了搓纸轮")
+	bottest.MustContain(t, e.say(reporter, "还是不行，还是卡纸"), "重新打开")
+	bottest.MustContain(t, e.inbox(engineer), "原因：还是不行，还是卡纸")
+	e.say(engineer, "解决 "+id+" 换了整个进纸组件")
+	bottest.MustContain(t, e.say(reporter, "好了，可以用了"), "已关闭", "非常满意")
+	if tk := e.ticket(id); tk.Status != ticketstore.StatusClosed {
+		t.Fatalf("status %s, want closed", tk.Status)
+	}
+	bottest.MustNotContain(t, e.say(reporter, "好了，可以用了"), "已关闭")
 }

@@ -284,3 +284,28 @@ func (s *Service) orRateKB(ctx context.Context, req *bot.Request, useful bool, n
 		Description: "已记录您的反馈。需要工程师处理的话可以提交报修：",
 		Buttons:     []bot.Button{{Label: "报修", Value: "报修"}, {Label: "联系项目工程师", Value: "联系项目工程师"}}})}, nil
 }
+
+// Replies people give to 问题解决了吗 in their own words ("好了，可以用了",
+// "还是不行，还卡纸"); only the start is matched, the rest is their comment.
+var (
+	confirmPattern = `^(?:好了|可以了|可以用了|能用了|修好了|搞定了?|没问题了|正常了|恢复了|解决啦)(?:[，,。！!~～\s].{0,30})?$`
+	rejectPattern  = `^(?:还是不行|还不行|没修好|还没好|还是有问题|又坏了|还是老样子)(?:[，,。！!~～\s].{0,60})?$`
+)
+
+// naturalConfirm answers 问题解决了吗 from such words when a ticket of the
+// reporter waits for exactly that; otherwise it declines and the text is
+// routed as usual (it may rate a KB answer, or be a question).
+func (s *Service) naturalConfirm(resolved bool) bot.HandlerFunc {
+	return func(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
+		args, none, err := s.latestOwn(ctx, req, "", waitingConfirmation, "")
+		switch {
+		case err != nil:
+			return nil, err
+		case none != nil:
+			return nil, bot.ErrNotHandled
+		case resolved:
+			return s.confirmResolved(ctx, req, args)
+		}
+		return s.notResolved(ctx, req, strings.TrimSpace(args)+" "+strings.TrimSpace(req.Text()))
+	}
+}

@@ -128,6 +128,12 @@ func Register(r *bot.Router, d Deps) (*Service, error) {
 	if err := r.Intent("ticket:action", bot.HandlerFunc(s.actionWithoutSpace), actionNoSpacePattern); err != nil {
 		return nil, err
 	}
+	if err := r.Intent("ticket:confirm", s.naturalConfirm(true), confirmPattern); err != nil {
+		return nil, err
+	}
+	if err := r.Intent("ticket:reject", s.naturalConfirm(false), rejectPattern); err != nil {
+		return nil, err
+	}
 	if err := r.Intent("ticket:fault", bot.HandlerFunc(s.fault), faultPatterns...); err != nil {
 		return nil, err
 	}
