@@ -1,7 +1,5 @@
 package ticket
 
-import "slices"
-
 // The 影响范围 and 紧急程度 steps are choices, and the form engine matches a
 // choice's aliases exactly (ignoring case and trailing punctuation). People
 // answer them in sentences ("我们科室都不行", "算了不急"), so the aliases are
@@ -11,10 +9,12 @@ import "slices"
 // phrasings returns every head + middle + tail, without duplicates, in order.
 func phrasings(heads, middles, tails []string) []string {
 	var out []string
+	seen := map[string]bool{} // a set: a list lookup per phrase made package init quadratic
 	for _, h := range heads {
 		for _, m := range middles {
 			for _, t := range tails {
-				if p := h + m + t; !slices.Contains(out, p) {
+				if p := h + m + t; !seen[p] {
+					seen[p] = true
 					out = append(out, p)
 				}
 			}
