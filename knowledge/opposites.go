@@ -154,7 +154,7 @@ func (ix *Index) queryActions(norm string) []int32 {
 		return nil
 	}
 	sides := ix.acts.scan(norm, nil)
-	out := sides[:0]
+	var out []int32 // not filtered in place: each side is checked against all of sides
 	for _, c := range sides {
 		if !containsInt32(sides, c^1) {
 			out = append(out, c)

@@ -106,3 +106,18 @@ func TestParseOpposites(t *testing.T) {
 		t.Fatal("审批怎么撤回 answered with the submit entry (KB-defined pair ignored)")
 	}
 }
+
+// A query naming both sides of a pair is left alone, whatever else it names
+// and wherever the two sides stand.
+func TestQueryActionsDropsPairsNamedOnBothSides(t *testing.T) {
+	ix, err := BuildIndex([]Entry{{ID: "x", Question: "怎么登录？", Answer: "a"}}, DefaultSynonyms(), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"登录后添加同事再退出登录", "退出登录后添加同事再登录"} {
+		got := ix.queryActions(ix.Normalize(q))
+		if len(got) != 1 {
+			t.Errorf("%s: sides %v, want only 添加's", q, got)
+		}
+	}
+}
