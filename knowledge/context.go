@@ -1,5 +1,7 @@
 package knowledge
 
+import "slices"
+
 // contextMatcher marks the query tokens that belong to a context phrase
 // (contextPhrases), longest match first.
 type contextMatcher map[rune][][]rune
@@ -15,13 +17,8 @@ func newContextMatcher(phrases []string, norm *Normalizer) contextMatcher {
 		}
 		m[rs[0]] = append(m[rs[0]], rs)
 	}
-	for r, ps := range m {
-		for i := 1; i < len(ps); i++ {
-			for j := i; j > 0 && len(ps[j]) > len(ps[j-1]); j-- {
-				ps[j], ps[j-1] = ps[j-1], ps[j]
-			}
-		}
-		m[r] = ps
+	for _, ps := range m {
+		slices.SortStableFunc(ps, func(a, b []rune) int { return len(b) - len(a) }) // longest first
 	}
 	return m
 }

@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -98,13 +99,8 @@ func newActionMatcher(pairs []OppositePair, norm *Normalizer) *actionMatcher {
 		rs := []rune(t)
 		m.byFirst[rs[0]] = append(m.byFirst[rs[0]], actionTerm{from: rs, sides: terms[t]})
 	}
-	for r, ts := range m.byFirst {
-		for i := 1; i < len(ts); i++ {
-			for j := i; j > 0 && len(ts[j].from) > len(ts[j-1].from); j-- {
-				ts[j], ts[j-1] = ts[j-1], ts[j]
-			}
-		}
-		m.byFirst[r] = ts
+	for _, ts := range m.byFirst {
+		slices.SortStableFunc(ts, func(a, b actionTerm) int { return len(b.from) - len(a.from) })
 	}
 	return m
 }
