@@ -439,12 +439,11 @@ func answerSlot(s *Slot, text string) (string, string) {
 }
 
 func matchChoice(choices []Choice, text string) (Choice, bool) {
-	// Phones add punctuation, emoji and capitals ("可以了！", "Yes"); they do not change the answer.
-	text = trimDecoration(toHalfWidthDigits(text))
-	if n, err := strconv.Atoi(ordinal(text)); err == nil && n >= 1 && n <= len(choices) {
+	if n, ok := listPosition(text); ok && n >= 1 && n <= len(choices) {
 		return choices[n-1], true
 	}
-	t := strings.ToLower(text)
+	// Phones add punctuation, emoji and capitals ("可以了！", "Yes"); they do not change the answer.
+	t := strings.ToLower(trimDecoration(toHalfWidthDigits(text)))
 	for _, c := range choices {
 		if t == strings.ToLower(c.Value) || t == strings.ToLower(c.label()) ||
 			slices.ContainsFunc(c.Aliases, func(a string) bool { return strings.ToLower(a) == t }) {

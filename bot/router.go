@@ -463,7 +463,9 @@ func lastChoiceCard(sess *Session) *Card {
 	}
 	for i := len(sess.LastReplies) - 1; i >= 0; i-- {
 		if r := sess.LastReplies[i]; r.To == "" {
-			if r.Card == nil || len(r.Card.Buttons) != len(sess.Choices) {
+			// The choices may have come from a card sent to this user by someone
+			// else (offerChoicesTo): only a card with exactly these values is it.
+			if r.Card == nil || !slices.Equal(r.Choices(), sess.Choices) {
 				return nil
 			}
 			return r.Card
@@ -484,9 +486,15 @@ func isDigits(s string) bool {
 	return true
 }
 
-func numberedChoice(text string, choices []string) (string, bool) {
+// listPosition reads a typed list position: "2", "２。", "第2个", "5星".
+func listPosition(text string) (int, bool) {
 	n, err := strconv.Atoi(ordinal(toHalfWidthDigits(trimDecoration(text))))
-	if err != nil || n < 1 || n > len(choices) {
+	return n, err == nil
+}
+
+func numberedChoice(text string, choices []string) (string, bool) {
+	n, ok := listPosition(text)
+	if !ok || n < 1 || n > len(choices) {
 		return "", false
 	}
 	return choices[n-1], true

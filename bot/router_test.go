@@ -325,6 +325,11 @@ func TestNotifiedUserAnswersTheCardByNumber(t *testing.T) {
 	h.Say("u2", "挑选") // u2 had another list on screen
 	bottest.MustContain(t, h.SayText("u1", "转给 u2"), "已转给u2")
 	bottest.MustContain(t, h.SayText("u2", "2"), "你选了拒绝")
+	// Out of range: u3's own older card (also two buttons) is not the list its
+	// numbers now answer, so it is not shown again as if it were.
+	h.Say("u3", "挑选")
+	h.Say("u1", "转给 u3")
+	bottest.MustNotContain(t, h.SayText("u3", "5"), "1. 甲")
 	// The sender's own numbers are untouched by what they sent.
 	bottest.MustContain(t, h.SayText("u1", "1"), "没有对应的选项")
 }
