@@ -7,7 +7,6 @@ package faq
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -91,7 +90,10 @@ func (h *Handler) Register(r *bot.Router) error {
 	r.Command([]string{CmdNoneOf}, "", bot.HandlerFunc(h.noneOf))
 	// Read-only: asked mid-form, it names the engineers and the form goes on.
 	r.Query([]string{CmdContact, cmdContact2, "找工程师", "转人工", "人工客服", "找人工", "人工"}, "", bot.HandlerFunc(h.contact))
-	return r.Intent("faq_followup", bot.HandlerFunc(h.followUp), followUpPatterns...)
+	if err := r.Intent("faq_failed", h.followUp(kbstore.Useless), failedPatterns...); err != nil {
+		return err
+	}
+	return r.Intent("faq_worked", h.followUp(kbstore.Useful), workedPatterns...)
 }
 
 // minQuestionRunes: shorter texts ("你好", "嗯") are chit-chat, not questions;
@@ -157,6 +159,7 @@ func (h *Handler) Answer(ctx context.Context, req *bot.Request, question string)
 	if req != nil && req.Session != nil {
 		req.Session.SetVar(varLastID, e.ID)
 		remember(req, varAnswered, e.ID)
+		req.Session.SetVar(varAsked, truncate(question, 100)) // what "那手机上呢" refers to
 	}
 	return []bot.Reply{h.answerReply(e, h.related(e))}, true
 }
@@ -236,17 +239,13 @@ func (h *Handler) vote(v kbstore.Vote) bot.HandlerFunc {
 // record stores a vote on entry id and answers it; after 没用 the next
 // question is not answered with the same entry again.
 func (h *Handler) record(ctx context.Context, req *bot.Request, id string, v kbstore.Vote) ([]bot.Reply, error) {
-	req.Session.SetVar(varAnswered, "")
-	if h.opts.Feedback != nil {
-		if _, err := h.opts.Feedback.RecordVote(ctx, id, req.UserID(), v); err != nil {
-			return nil, fmt.Errorf("faq: record vote: %w", err)
-		}
+	if err := h.storeVote(ctx, req, id, v); err != nil {
+		return nil, err
 	}
 	if v == kbstore.Useless {
 		h.retractPick(ctx, req, id)
 		remember(req, varRejected, id)
 	}
-	req.Log.Info("faq feedback", "entry", id, "vote", string(v))
 	if v == kbstore.Useful {
 		return []bot.Reply{bot.Text("感谢反馈，很高兴帮到您！")}, nil
 	}

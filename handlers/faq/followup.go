@@ -31,35 +31,27 @@ var (
 	uselessWords = []string{"没啥用", "没什么用", "不管用", "不好使", "没有帮助", "没帮上"}
 )
 
-// followUpPatterns are the short replies that mean "it worked" or "it did not".
-var followUpPatterns = []string{
-	`^(?:试了|试过了?)?(?:还是|仍然|依然)?(?:不行|不可以|没用|没好|不好用|登不上|打不开|没反应)[啊呀哦呢的了。！!，,~～\s]*$`,
-	`^(?:好了|可以了|搞定了?|行了|成功了|弄好了|能用了)[啊呀哦呢的了。！!，,~～\s]*(?:谢谢|多谢|感谢)?[。！!~～\s]*$`,
-	`^(?:👍|👌)+[\x{1F3FB}-\x{1F3FF}\s]*$`,
-}
-
-func worked(text string) bool {
-	t := strings.TrimSpace(text)
-	for _, p := range []string{"好了", "可以了", "搞定", "行了", "成功了", "弄好了", "能用了", "👍", "👌"} {
-		if strings.HasPrefix(t, p) {
-			return true
-		}
+// The short replies that mean "it did not work" and "it worked".
+var (
+	failedPatterns = []string{
+		`^(?:试了|试过了?)?(?:还是|仍然|依然)?(?:不行|不可以|没用|没好|不好用|登不上|打不开|没反应)[啊呀哦呢的了。！!，,~～\s]*$`,
 	}
-	return false
-}
+	workedPatterns = []string{
+		`^(?:好了|可以了|搞定了?|行了|成功了|弄好了|能用了)[啊呀哦呢的了。！!，,~～\s]*(?:谢谢|多谢|感谢)?[。！!~～\s]*$`,
+		`^(?:👍|👌)+[\x{1F3FB}-\x{1F3FF}\s]*$`,
+	}
+)
 
-// followUp turns "还是不行" / "可以了" after an answer into a vote on it; with
+// followUp turns "还是不行" / "可以了" after an answer into a vote v on it; with
 // no recent answer it declines, and the text is routed as usual.
-func (h *Handler) followUp(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
-	id := recent(req, varAnswered)
-	if _, known := h.opts.KB.Entry(id); id == "" || !known {
-		return nil, bot.ErrNotHandled
+func (h *Handler) followUp(v kbstore.Vote) bot.HandlerFunc {
+	return func(ctx context.Context, req *bot.Request) ([]bot.Reply, error) {
+		id := recent(req, varAnswered)
+		if _, known := h.opts.KB.Entry(id); id == "" || !known {
+			return nil, bot.ErrNotHandled
+		}
+		return h.record(ctx, req, id, v)
 	}
-	v := kbstore.Useless
-	if worked(req.Text()) {
-		v = kbstore.Useful
-	}
-	return h.record(ctx, req, id, v)
 }
 
 // RateLastAnswer records 有用/没用 for the answer given within the last
@@ -70,18 +62,23 @@ func (h *Handler) RateLastAnswer(ctx context.Context, req *bot.Request, useful b
 	if id == "" {
 		return false, nil
 	}
-	req.Session.SetVar(varAnswered, "")
 	v := kbstore.Useless
 	if useful {
 		v = kbstore.Useful
 	}
+	return true, h.storeVote(ctx, req, id, v)
+}
+
+// storeVote records vote v on entry id; the answer has had its feedback.
+func (h *Handler) storeVote(ctx context.Context, req *bot.Request, id string, v kbstore.Vote) error {
+	req.Session.SetVar(varAnswered, "")
 	if h.opts.Feedback != nil {
 		if _, err := h.opts.Feedback.RecordVote(ctx, id, req.UserID(), v); err != nil {
-			return false, fmt.Errorf("faq: record vote: %w", err)
+			return fmt.Errorf("faq: record vote: %w", err)
 		}
 	}
-	req.Log.Info("faq feedback (dialog)", "entry", id, "vote", string(v))
-	return true, nil
+	req.Log.Info("faq feedback", "entry", id, "vote", string(v))
+	return nil
 }
 
 // remember stores entry id in session variable name with the time.
