@@ -268,14 +268,11 @@ func onCall(p registry.Project) string {
 
 // title is a short headline: the product and the start of the description.
 func title(product, desc string) string {
-	d := []rune(strings.Join(strings.Fields(desc), " "))
-	if len(d) > 24 {
-		d = append(d[:24], '…')
-	}
+	d := shorten(strings.Join(strings.Fields(desc), " "), 24)
 	if product == "" || strings.HasPrefix(product, "其他") {
-		return string(d)
+		return d
 	}
-	return product + "：" + string(d)
+	return product + "：" + d
 }
 
 // newTicketCard tells an engineer about a ticket, with a 受理 button.

@@ -392,12 +392,23 @@ type kbRater interface {
 	RateLastAnswer(ctx context.Context, req *bot.Request, useful bool) (bool, error)
 }
 
-func (s *Service) afterKB(ctx context.Context, req *bot.Request, st *bot.FormState) ([]bot.Reply, bool, error) {
-	if r, ok := s.faq(req).(kbRater); ok {
-		if _, err := r.RateLastAnswer(ctx, req, st.Values[slotKB] == "能"); err != nil {
-			req.Log.Warn("ticket: could not rate the KB answer", "err", err) // the filing matters more
-		}
+// rateKB rates the FAQ's recent answer, when the FAQ can, and reports whether
+// there was one. A failure is logged: what the user asked for matters more.
+func (s *Service) rateKB(ctx context.Context, req *bot.Request, useful bool) bool {
+	r, ok := s.faq(req).(kbRater)
+	if !ok {
+		return false
 	}
+	rated, err := r.RateLastAnswer(ctx, req, useful)
+	if err != nil {
+		req.Log.Warn("ticket: could not rate the KB answer", "err", err)
+		return false
+	}
+	return rated
+}
+
+func (s *Service) afterKB(ctx context.Context, req *bot.Request, st *bot.FormState) ([]bot.Reply, bool, error) {
+	s.rateKB(ctx, req, st.Values[slotKB] == "能")
 	if st.Values[slotKB] == "能" {
 		if err := s.d.Store.AddDeflection(ctx, st.Data[dataProject]); err != nil {
 			return nil, false, err

@@ -266,16 +266,8 @@ func (s *Service) lookupFailed(id string, err error) ([]bot.Reply, bool) {
 // orRateKB: with no ticket waiting, 解决了/没解决 right after a KB answer is
 // about that answer; otherwise the user hears that nothing waits (none).
 func (s *Service) orRateKB(ctx context.Context, req *bot.Request, useful bool, none []bot.Reply) ([]bot.Reply, error) {
-	r, ok := s.faq(req).(kbRater)
-	if !ok {
-		return none, nil
-	}
-	rated, err := r.RateLastAnswer(ctx, req, useful)
 	switch {
-	case err != nil:
-		req.Log.Warn("ticket: could not rate the KB answer", "err", err)
-		return none, nil
-	case !rated:
+	case !s.rateKB(ctx, req, useful):
 		return none, nil
 	case useful:
 		return []bot.Reply{bot.Text("太好了，问题解决了就好！感谢反馈。")}, nil

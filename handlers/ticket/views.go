@@ -220,15 +220,18 @@ func (s *Service) projectSection(project string, open, waiting []*ticketstore.Ti
 		b.WriteString(project + " 没有待处理的工单。")
 	default:
 		fmt.Fprintf(&b, "%s 未完成的工单（%d 个）：", project, len(open))
-		for _, t := range open {
-			b.WriteString("\n" + s.line(t) + " 处理人：" + s.name(t.Assignee))
-		}
+		s.assignedLines(&b, open)
 	}
 	if len(waiting) > 0 {
 		fmt.Fprintf(&b, "\n%s 已解决、等待提交人确认的工单（%d 个）：", project, len(waiting))
-		for _, t := range waiting {
-			b.WriteString("\n" + s.line(t) + " 处理人：" + s.name(t.Assignee))
-		}
+		s.assignedLines(&b, waiting)
 	}
 	return b.String()
+}
+
+// assignedLines writes a line per ticket with who handles it.
+func (s *Service) assignedLines(b *strings.Builder, list []*ticketstore.Ticket) {
+	for _, t := range list {
+		b.WriteString("\n" + s.line(t) + " 处理人：" + s.name(t.Assignee))
+	}
 }
