@@ -12,7 +12,6 @@ var (
 	landlineRe = regexp.MustCompile(`^(0(?:[12]\d|[3-9]\d{2}))(\d{7,8})$`)
 	// localRe is a number without area code: 7–8 digits, never starting with 0 or 1.
 	localRe = regexp.MustCompile(`^[2-9]\d{6,7}$`)
-	extRe   = regexp.MustCompile(`^\d{1,6}$`)
 	// extMarkRe splits "0571-88886666转123" / "分机8021" at the extension.
 	extMarkRe = regexp.MustCompile(`^(.*?)(?:转分机|转|分机号?|ext\.?|#)\s*(\d{1,6})$`)
 	// hyphenExtRe reads "021-12345678-8021": a trailing group after a full number.
@@ -46,7 +45,7 @@ func ValidatePhone(input string) (string, string) {
 		main, ext = strings.TrimSpace(m[1]), m[2]
 	}
 	if main == "" {
-		if ext == "" || len(ext) < 2 {
+		if len(ext) < 2 {
 			return "", phoneProblem
 		}
 		return "分机" + ext, ""
@@ -63,12 +62,10 @@ func ValidatePhone(input string) (string, string) {
 	return "", phoneProblem
 }
 
-// phoneNumber normalises a number (separators allowed) with an optional extension.
+// phoneNumber normalises a number (separators allowed) with an optional
+// extension, which the callers' patterns have already limited to 1–6 digits.
 func phoneNumber(main, ext string) (string, bool) {
 	s := phoneStrip.Replace(main)
-	if ext != "" && !extRe.MatchString(ext) {
-		return "", false
-	}
 	suffix := ""
 	if ext != "" {
 		suffix = "转" + ext
