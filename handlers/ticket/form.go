@@ -265,17 +265,17 @@ func (s *Service) chooseProject(ctx context.Context, st *bot.FormState, id strin
 // (企业微信 in 企业微信审批) does not count; two distinct products name none.
 func namedProduct(products []string, desc string) (string, bool) {
 	d := foldName(desc)
-	var named []string
+	var named, folded []string
 	for _, p := range products {
 		if f := foldName(p); f != "" && strings.Contains(d, f) {
-			named = append(named, p)
+			named, folded = append(named, p), append(folded, f)
 		}
 	}
 	var out []string
-	for _, p := range named {
+	for i, p := range named {
 		inner := false
-		for _, q := range named {
-			if q != p && strings.Contains(foldName(q), foldName(p)) {
+		for j, f := range folded {
+			if j != i && named[j] != p && strings.Contains(f, folded[i]) {
 				inner = true
 			}
 		}
