@@ -35,9 +35,12 @@ type Embedded struct {
 	lastCount int
 
 	durMu sync.Mutex
-	// durable is the command count the latest snapshot includes (read
-	// before its dump began), so Sync can skip a write that already covers it.
-	durable int
+	// dumps counts the snapshot dumps begun; durable is the number of the
+	// latest one on disk. A dump begun after a Sync call covers every write
+	// that completed before the call. (miniredis's command count cannot tell:
+	// it counts a command before running it, so a dump can start "after" a
+	// write that has not happened yet.)
+	dumps, durable int
 	// written is closed after each snapshot write, waking Sync callers that
 	// wait for a write in progress rather than queueing behind later ones.
 	written chan struct{}
@@ -146,7 +149,9 @@ func (e *Embedded) Sync(ctx context.Context) error {
 	if e.readOnly {
 		return nil
 	}
-	want := e.Mini.CommandCount()
+	e.durMu.Lock()
+	want := e.dumps + 1 // the first dump begun from now on
+	e.durMu.Unlock()
 	for {
 		e.durMu.Lock()
 		covered, next := e.durable >= want, e.written
@@ -188,7 +193,10 @@ func (e *Embedded) Close() error {
 }
 
 func (e *Embedded) writeSnapshot() error {
-	started := e.Mini.CommandCount()
+	e.durMu.Lock()
+	e.dumps++
+	n := e.dumps
+	e.durMu.Unlock()
 	snap, err := dumpAll(context.Background(), e.Mini, e.Client)
 	if err != nil {
 		return err
@@ -204,7 +212,7 @@ func (e *Embedded) writeSnapshot() error {
 	}
 	e.durMu.Lock()
 	if err == nil {
-		e.durable = started
+		e.durable = n
 	}
 	close(e.written) // waiters look again (and write themselves after a failure)
 	e.written = make(chan struct{})
