@@ -125,11 +125,7 @@ func TestEmbeddedDataDirIsExclusive(t *testing.T) {
 // worker's lease expires as it would in Redis.
 func TestEmbeddedKeysExpireOnTheWallClock(t *testing.T) {
 	ctx := context.Background()
-	conn, err := redisstore.Open(ctx, redisstore.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := openEmbedded(t, t.TempDir())
 	c := conn.Client
 	c.Set(ctx, "lease", "worker-1", 1500*time.Millisecond)
 	c.Set(ctx, "keep", "x", time.Hour)
@@ -199,11 +195,7 @@ func TestEmbeddedDowntimeAgesTTLs(t *testing.T) {
 func TestEmbeddedSyncIsDurableWithoutClose(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	conn, err := redisstore.Open(ctx, redisstore.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := openEmbedded(t, dir)
 	conn.Client.Set(ctx, "accepted", "msg-1", 0)
 	if err := conn.Sync(ctx); err != nil {
 		t.Fatal(err)
@@ -233,11 +225,7 @@ func TestEmbeddedSyncIsDurableWithoutClose(t *testing.T) {
 func TestEmbeddedConcurrentSyncsAreEachDurable(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	conn, err := redisstore.Open(ctx, redisstore.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := openEmbedded(t, dir)
 	const callers, rounds = 24, 5
 	errs := make(chan error, callers*rounds)
 	var wg sync.WaitGroup
@@ -290,4 +278,15 @@ func snapshotHasKey(t *testing.T, path, key string) bool {
 		}
 	}
 	return false
+}
+
+// openEmbedded starts an embedded store on dir, closed when the test ends.
+func openEmbedded(t *testing.T, dir string) *redisstore.Conn {
+	t.Helper()
+	conn, err := redisstore.Open(context.Background(), redisstore.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
